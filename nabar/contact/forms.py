@@ -1,0 +1,117 @@
+"""The public contact form: one plain free-text form, no compulsory category."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nabar.lib.uploads import AttachmentsField
+
+MAX_MESSAGE_CHARS = 100_000
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
+
+
+def clean_text(value: str) -> str:
+    """Normalise line ends and drop NUL and other control characters a browser never types."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+
+
+class MessageField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Please write what your case is about."),
+                "max_length": _(
+                    "Your message is %(show_value)d characters long; at most %(limit_value)d "
+                    "fit. Please shorten it or attach the rest as a file."
+                ),
+            },
+        )
+        super().__init__(max_length=MAX_MESSAGE_CHARS, strip=True, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return clean_text(super().to_python(value))
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Please tell us your name, so we know what to call you.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
+        error_messages={
+            "invalid": _(
+                "This does not look like an e-mail address. Check it, e.g. name@example.se."
+            )
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    body = MessageField(
+        label=_("Describe your case in your own words"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    attachments = AttachmentsField(label=_("Attachments (optional)"))
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # A field people never see; automated spam fills it in.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean_name(self) -> str:
+        return clean_text(self.cleaned_data["name"]).strip()
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(
+                _(
+                    "Write the phone number with digits only, e.g. 070-123 45 67 or +46 70 123 45 67."
+                )
+            )
+        return phone
+
+    def clean_submission_key(self) -> str:
+        key = self.cleaned_data["submission_key"]
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key or "") else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
+            message = _("Give an e-mail address or a phone number, so we can answer you.")
+            self.add_error("email", message)
+        return data
+
+
+class FollowUpForm(forms.Form):
+    body = MessageField(
+        label=_("Write to us"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachments = AttachmentsField(label=_("Attachments (optional)"))
+
+
+class VerdictForm(forms.Form):
+    solved = forms.TypedChoiceField(
+        choices=[("yes", _("Solved")), ("no", _("Not solved"))],
+        coerce=lambda value: value == "yes",
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        required=False,
+        max_length=MAX_MESSAGE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,213 @@
+"""Public pages: the contact page, the receipt and the customer's private case page."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nabar.contact import access
+from nabar.contact.forms import ContactForm, FollowUpForm, VerdictForm
+from nabar.lib.ratelimit import client_address, over_limit
+from nabar.sla.clock import is_open
+from nabar.tickets import actions
+from nabar.tickets.expected import business_hours
+from nabar.tickets.models import Attachment, Channel, Message, Ticket
+
+DAY_ORDER = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def rate_limited(scope: str) -> Callable[..., Any]:
+    """Refuse with 429 and a clear page when one address posts too often."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST" and over_limit(
+                scope,
+                client_address(request),
+                limit=settings.NABAR_PUBLIC_RATE_PER_HOUR,
+                window_seconds=3600,
+            ):
+                return render(request, "contact/rate_limited.html", status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _opening_rows(opening_hours: dict[str, list[list[str]]]) -> list[tuple[str, str]]:
+    names = {
+        "mon": _("Monday"),
+        "tue": _("Tuesday"),
+        "wed": _("Wednesday"),
+        "thu": _("Thursday"),
+        "fri": _("Friday"),
+        "sat": _("Saturday"),
+        "sun": _("Sunday"),
+    }
+    rows = []
+    for day in DAY_ORDER:
+        spans = opening_hours.get(day) or []
+        text = ", ".join(f"{a}–{b}" for a, b in spans) if spans else _("Closed")
+        rows.append((names[day], text))
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("contact")
+def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = access.get_organisation(slug)
+    if request.method == "POST":
+        form = ContactForm(request.POST, request.FILES)
+        if form.is_valid() and not form.cleaned_data["website"]:
+            data = form.cleaned_data
+            ticket, _created = actions.open_ticket(
+                organisation,
+                case=actions.NewCase(
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    body=data["body"],
+                    language=translation.get_language() or "sv",
+                ),
+                channel=Channel.WEB,
+                attachments=data["attachments"],
+                submission_key=data["submission_key"],
+            )
+            return redirect("contact:receipt", slug=organisation.slug, token=ticket.public_token)
+        status = 422
+        if form.is_valid():  # the hidden field was filled in: treat as spam, store nothing
+            status = 400
+            form.add_error(None, _("Your message could not be sent. Please try again."))
+    else:
+        form = ContactForm(initial={"submission_key": secrets.token_urlsafe(24)})
+        status = 200
+    hours = business_hours(organisation)
+    from django.utils import timezone
+
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "opening_rows": _opening_rows(organisation.opening_hours),
+        "open_now": is_open(timezone.now(), hours),
+        "intro": organisation.intro(translation.get_language() or "sv"),
+        "max_upload": settings.NABAR_ATTACHMENT_MAX_BYTES,
+    }
+    return render(request, "contact/contact_page.html", context, status=status)
+
+
+def _case_or_gone(request: HttpRequest, slug: str, token: str) -> Ticket | HttpResponse:
+    organisation = access.get_organisation(slug)
+    try:
+        return access.get_case_by_token(organisation, token)
+    except access.CaseLinkExpired as exc:
+        return render(
+            request,
+            "contact/case_expired.html",
+            {"organisation": organisation, "reference": exc.ticket.reference},
+            status=410,
+        )
+
+
+def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    ticket = _case_or_gone(request, slug, token)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    return render(request, "contact/receipt.html", _case_context(ticket))
+
+
+def _case_context(ticket: Ticket) -> dict[str, Any]:
+    messages = (
+        ticket.messages.exclude(direction=Message.Direction.INTERNAL)
+        .select_related("author_agent__user")
+        .prefetch_related("attachments")
+    )
+    return {
+        "ticket": ticket,
+        "organisation": ticket.organisation,
+        "messages": messages,
+        "owner_name": ticket.owner.name if ticket.owner else "",
+        "awaiting_reply": ticket.first_response_at is None and not ticket.is_closed,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("case")
+def case_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    ticket = _case_or_gone(request, slug, token)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    form = FollowUpForm()
+    status = 200
+    if request.method == "POST":
+        form = FollowUpForm(request.POST, request.FILES)
+        if form.is_valid():
+            actions.add_customer_message(
+                ticket,
+                body=form.cleaned_data["body"],
+                channel=Channel.WEB,
+                attachments=form.cleaned_data["attachments"],
+            )
+            return redirect(ticket.get_public_url() + "#latest")
+        status = 422
+    context = _case_context(ticket) | {"form": form, "verdict_form": VerdictForm()}
+    return render(request, "contact/case_page.html", context, status=status)
+
+
+@require_POST
+@rate_limited("case")
+def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    ticket = _case_or_gone(request, slug, token)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        context = _case_context(ticket) | {"form": FollowUpForm(), "verdict_form": form}
+        return render(request, "contact/case_page.html", context, status=422)
+    actions.customer_verdict(
+        ticket, solved=form.cleaned_data["solved"], comment=form.cleaned_data["comment"]
+    )
+    return redirect(ticket.get_public_url() + "#status")
+
+
+def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponse:
+    ticket = _case_or_gone(request, slug, token)
+    if isinstance(ticket, HttpResponse):
+        return ticket
+    attachment = get_object_or_404(
+        Attachment.objects.exclude(message__direction=Message.Direction.INTERNAL),
+        pk=pk,
+        message__ticket=ticket,
+    )
+    return serve_attachment(attachment)
+
+
+def serve_attachment(attachment: Attachment) -> FileResponse:
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("file") from None
+    # Always a download: a stored HTML or SVG file must never run in our origin.
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page lists the organisations' contact pages."""
+    from nabar.accounts.models import Organisation
+
+    return render(request, "contact/home.html", {"organisations": Organisation.objects.all()})

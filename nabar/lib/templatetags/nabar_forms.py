@@ -1,0 +1,25 @@
+"""Render form widgets with their help and error texts tied to them for screen readers."""
+
+from __future__ import annotations
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag
+def widget_with_aria(field: BoundField, help_text: str = "") -> SafeString:
+    attrs: dict[str, str] = {}
+    described = []
+    if help_text:
+        described.append(f"{field.auto_id}_help")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.field.required:
+        attrs["required"] = "required"
+    return field.as_widget(attrs=attrs)

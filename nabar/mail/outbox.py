@@ -1,0 +1,190 @@
+"""Queue and deliver outbound e-mail with retries.
+
+``queue_email`` is called inside the transaction of the change that causes the mail, so the mail
+exists exactly when the change does. ``deliver`` claims a row with a conditional UPDATE, so two
+workers never send the same mail twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from nabar.accounts.models import Organisation
+from nabar.mail.models import OutboundEmail
+from nabar.tickets.models import Message, Ticket
+
+log = logging.getLogger(__name__)
+
+# Minutes to wait after the n-th failed attempt; after the last one the mail is marked failed.
+RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720, 1440)
+
+
+def new_message_id(organisation: Organisation) -> str:
+    domain = organisation.email_address.rsplit("@", 1)[-1] or "nabar.invalid"
+    return f"nb.{secrets.token_hex(12)}@{domain}"
+
+
+def render_email(name: str, context: dict[str, object], *, language: str) -> tuple[str, str, str]:
+    """Render ``emails/<name>.subject.txt``, ``.txt`` and ``.html`` in the given language."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{name}.subject.txt", context).strip()
+        text = render_to_string(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def queue_email(
+    organisation: Organisation,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    kind: OutboundEmail.Kind,
+    automatic: bool,
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+    from_name: str = "",
+) -> OutboundEmail:
+    """Write one outgoing mail to the outbox; it is sent after the transaction commits."""
+    references = ""
+    in_reply_to = ""
+    if ticket is not None:
+        earlier = list(
+            OutboundEmail.objects.filter(ticket=ticket)
+            .order_by("created_at")
+            .values_list("rfc_message_id", flat=True)
+        )
+        if earlier:
+            in_reply_to = earlier[-1]
+            references = " ".join(f"<{mid}>" for mid in earlier[-10:])
+    outbound = OutboundEmail.objects.create(
+        organisation=organisation,
+        ticket=ticket,
+        message=message,
+        kind=kind,
+        automatic=automatic,
+        from_name=from_name or organisation.name,
+        from_address=organisation.email_address,
+        to_address=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        rfc_message_id=new_message_id(organisation),
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+    transaction.on_commit(lambda: _enqueue(outbound.pk))
+    return outbound
+
+
+def _enqueue(outbound_id: int, *, delay: timedelta | None = None) -> None:
+    from nabar.mail.tasks import send_outbound_email
+
+    task = send_outbound_email
+    if delay is not None:
+        task = task.using(run_after=timezone.now() + delay)
+    task.enqueue(outbound_id=outbound_id)
+
+
+def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
+    headers = {"Message-ID": f"<{outbound.rfc_message_id}>"}
+    if outbound.in_reply_to:
+        headers["In-Reply-To"] = f"<{outbound.in_reply_to}>"
+        headers["References"] = outbound.references
+    # RFC 3834: only mail that no person wrote is marked as automatic.
+    if outbound.automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+    email = EmailMultiAlternatives(
+        subject=outbound.subject,
+        body=outbound.body_text,
+        from_email=formataddr((outbound.from_name, outbound.from_address)),
+        to=[outbound.to_address],
+        headers=headers,
+        connection=get_connection(),
+    )
+    if outbound.body_html:
+        email.attach_alternative(outbound.body_html, "text/html")
+    return email
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def deliver(outbound_id: int) -> OutboundEmail.Status | None:
+    """Send one queued mail. Returns its new status, or None if another worker has it."""
+    now = timezone.now()
+    claimed = OutboundEmail.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        pk=outbound_id,
+        status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.DEFERRED],
+    ).update(status=OutboundEmail.Status.SENDING, updated_at=now)
+    if not claimed:
+        return None
+    outbound = OutboundEmail.objects.get(pk=outbound_id)
+    try:
+        _build(outbound).send(fail_silently=False)
+    except Exception as exc:  # any failure of the mail server is retried or recorded
+        attempts = outbound.attempts + 1
+        permanent = _is_permanent(exc) or attempts > len(RETRY_MINUTES)
+        status = OutboundEmail.Status.FAILED if permanent else OutboundEmail.Status.DEFERRED
+        delay = None if permanent else timedelta(minutes=RETRY_MINUTES[attempts - 1])
+        OutboundEmail.objects.filter(pk=outbound_id).update(
+            status=status,
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=(now + delay) if delay else None,
+            updated_at=timezone.now(),
+        )
+        log.warning(
+            "mail %s to %s: attempt %s failed (%s)",
+            outbound_id,
+            "<recipient>",
+            attempts,
+            type(exc).__name__,
+        )
+        if delay is not None:
+            _enqueue(outbound_id, delay=delay)
+        return status
+    OutboundEmail.objects.filter(pk=outbound_id).update(
+        status=OutboundEmail.Status.SENT,
+        attempts=outbound.attempts + 1,
+        sent_at=timezone.now(),
+        last_error="",
+        next_attempt_at=None,
+        updated_at=timezone.now(),
+    )
+    return OutboundEmail.Status.SENT
+
+
+def due_for_retry(*, now: object | None = None) -> list[int]:
+    """Mails that should have been sent by now (e.g. the worker was down when they were queued)."""
+    moment = now or timezone.now()
+    stale = timezone.now() - timedelta(minutes=10)
+    return list(
+        OutboundEmail.objects.filter(
+            Q(status=OutboundEmail.Status.QUEUED, created_at__lte=stale)
+            | Q(status=OutboundEmail.Status.DEFERRED, next_attempt_at__lte=moment)
+            | Q(status=OutboundEmail.Status.SENDING, updated_at__lte=stale)
+        ).values_list("pk", flat=True)
+    )
+
+
+__all__ = ["deliver", "due_for_retry", "queue_email", "render_email", "settings"]

@@ -1,0 +1,179 @@
+"""Business time: opening hours per weekday in a time zone, holidays closed. Pure, no ORM.
+
+Intervals are local wall-clock times, so a day on which the clocks change has an hour more or
+less of opening time. All results are aware datetimes in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Looking further ahead than this for an opening means the schedule never opens.
+HORIZON_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    tz: str
+    days: Mapping[int, tuple[tuple[time, time | None], ...]]  # None as an end means midnight
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def always(cls, tz: str = "UTC") -> BusinessHours:
+        return cls(tz=tz, days={d: ((time(0), None),) for d in range(7)})
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: Mapping[str, Sequence[Sequence[str]]],
+        *,
+        tz: str,
+        holidays: Iterable[date] = (),
+    ) -> BusinessHours:
+        try:
+            ZoneInfo(tz)
+        except Exception as exc:
+            raise ValueError(f"Unknown time zone {tz!r}") from exc
+        days: dict[int, tuple[tuple[time, time | None], ...]] = {}
+        for key, spans in spec.items():
+            if key not in DAY_KEYS:
+                raise ValueError(f"Unknown day {key!r}; use one of {', '.join(DAY_KEYS)}")
+            parsed = []
+            for span in spans:
+                if len(span) != 2:
+                    raise ValueError(f"{key}: each interval needs an opening and a closing time")
+                start, end = _parse_time(span[0], key), _parse_end(span[1], key)
+                if end is not None and end <= start:
+                    raise ValueError(f"{key}: {span[1]} is not after {span[0]}")
+                parsed.append((start, end))
+            parsed.sort(key=lambda s: s[0])
+            days[DAY_KEYS.index(key)] = tuple(parsed)
+        return cls(tz=tz, days=days, holidays=frozenset(holidays))
+
+    def to_spec(self) -> dict[str, list[list[str]]]:
+        return {
+            DAY_KEYS[d]: [
+                [s.strftime("%H:%M"), e.strftime("%H:%M") if e else "24:00"]
+                for s, e in self.days.get(d, ())
+            ]
+            for d in range(7)
+        }
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+
+def _parse_time(value: str, key: str) -> time:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+        return time(hours, minutes)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{key}: {value!r} is not a time like 08:30") from exc
+
+
+def _parse_end(value: str, key: str) -> time | None:
+    return None if value == "24:00" else _parse_time(value, key)
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("business time needs timezone-aware datetimes")
+    return at.astimezone(UTC)
+
+
+def _intervals(
+    start_day: date, hours: BusinessHours, days: int
+) -> Iterator[tuple[datetime, datetime]]:
+    """Open intervals in UTC, day by day from ``start_day`` (local), in order."""
+    zone = hours.zone
+    for offset in range(days):
+        day = start_day + timedelta(days=offset)
+        if day in hours.holidays:
+            continue
+        for opens, closes in hours.days.get(day.weekday(), ()):
+            begin = datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
+            if closes is None:
+                end_local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            else:
+                end_local = datetime.combine(day, closes, tzinfo=zone)
+            end = end_local.astimezone(UTC)
+            if end > begin:
+                yield begin, end
+
+
+def _from(
+    at: datetime, hours: BusinessHours, days: int = HORIZON_DAYS
+) -> Iterator[tuple[datetime, datetime]]:
+    """Open intervals that end after ``at``, clipped to start no earlier than ``at``."""
+    local_day = at.astimezone(hours.zone).date() - timedelta(days=1)
+    for begin, end in _intervals(local_day, hours, days):
+        if end <= at:
+            continue
+        yield max(begin, at), end
+
+
+def is_open(at: datetime, hours: BusinessHours) -> bool:
+    at = _aware(at)
+    for begin, _end in _from(at, hours, days=3):
+        return begin <= at
+    return False
+
+
+def next_opening(at: datetime, hours: BusinessHours) -> datetime | None:
+    at = _aware(at)
+    for begin, _end in _from(at, hours):
+        return begin
+    return None
+
+
+def add_business_time(start: datetime, duration: timedelta, hours: BusinessHours) -> datetime:
+    """The moment ``duration`` of open time has passed after ``start``."""
+    start = _aware(start)
+    if duration <= timedelta(0):
+        return start
+    left = duration
+    for begin, end in _from(start, hours):
+        span = end - begin
+        if span >= left:
+            return begin + left
+        left -= span
+    raise ValueError("these opening hours never open: the time can never pass")
+
+
+def business_time_between(start: datetime, end: datetime, hours: BusinessHours) -> timedelta:
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        return -business_time_between(end, start, hours) if end < start else timedelta(0)
+    total = timedelta(0)
+    days = (end - start).days + 3
+    for begin, finish in _from(start, hours, days=days):
+        if begin >= end:
+            break
+        total += min(finish, end) - begin
+    return total
+
+
+def due_at(
+    start: datetime,
+    target: timedelta,
+    hours: BusinessHours,
+    *,
+    paused: Sequence[tuple[datetime, datetime]] = (),
+) -> datetime:
+    """When a clock started at ``start`` with ``target`` open time runs out, minus paused spans."""
+    due = add_business_time(start, target, hours)
+    for pause_start, pause_end in sorted(paused):
+        if _aware(pause_start) >= due:
+            break
+        due = add_business_time(due, business_time_between(pause_start, pause_end, hours), hours)
+    return due
+
+
+def remaining(now: datetime, due: datetime, hours: BusinessHours) -> timedelta:
+    """Open time left until ``due``; negative once breached."""
+    return business_time_between(now, due, hours)

@@ -1,0 +1,48 @@
+"""The only permission-aware lookups of cases for logged-in users: the object or 404."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from nabar.accounts.models import Agent
+from nabar.tickets.models import Attachment, Ticket
+
+
+def agent_for(user: object) -> Agent:
+    """The agent behind a logged-in user; 404 for users who do not answer cases."""
+    agent = getattr(user, "agent", None)
+    if agent is None or not agent.is_active:
+        raise Http404("agent")
+    return agent
+
+
+def tickets_for(agent: Agent) -> object:
+    return Ticket.objects.filter(organisation_id=agent.organisation_id)
+
+
+def get_ticket_for(user: object, number: int) -> Ticket:
+    agent = agent_for(user)
+    try:
+        return Ticket.objects.select_related(
+            "organisation", "owner__user", "requester", "team"
+        ).get(organisation_id=agent.organisation_id, number=number)
+    except Ticket.DoesNotExist:
+        raise Http404("case") from None
+
+
+def get_attachment_for(user: object, number: int, pk: int) -> Attachment:
+    ticket = get_ticket_for(user, number)
+    try:
+        return Attachment.objects.get(pk=pk, message__ticket=ticket)
+    except Attachment.DoesNotExist:
+        raise Http404("attachment") from None
+
+
+def get_agent_in_org(user: object, agent_id: int) -> Agent:
+    agent = agent_for(user)
+    try:
+        return Agent.objects.select_related("user").get(
+            pk=agent_id, organisation_id=agent.organisation_id, is_active=True
+        )
+    except Agent.DoesNotExist:
+        raise Http404("agent") from None

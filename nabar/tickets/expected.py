@@ -1,0 +1,108 @@
+"""The expected time of a first human reply, announced to the customer as a range.
+
+Written channels: the cases ahead of this one in its queue, divided by the measured reply rate of
+the agents working now, laid onto the organisation's opening hours. With too little history the
+estimate says so and falls back to the organisation's reply target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from nabar.accounts.models import Agent, Organisation
+from nabar.sla.clock import BusinessHours, add_business_time, business_time_between
+from nabar.sla.holidays import swedish_public_holidays
+from nabar.tickets.models import Message, Ticket
+from nabar.waits.predict import predict_written_wait
+
+# How far back the reply rate is measured, in opening hours.
+RATE_WINDOW = timedelta(hours=8)
+# Fewer replies than this in the window is too little to measure a rate.
+MIN_REPLIES = 3
+
+
+@dataclass(frozen=True)
+class Estimate:
+    likely: datetime
+    latest: datetime
+    due: datetime
+    ahead: int
+    enough_data: bool
+    basis: str
+
+
+def business_hours(organisation: Organisation) -> BusinessHours:
+    year = timezone.now().year
+    holidays = {day for y in (year, year + 1) for day in swedish_public_holidays(y)}
+    return BusinessHours.from_spec(
+        organisation.opening_hours, tz=organisation.time_zone, holidays=holidays
+    )
+
+
+def queue_ahead(ticket: Ticket) -> int:
+    """Open cases in the same queue that were waiting for a first reply before this one."""
+    queue = Ticket.objects.awaiting_first_reply().filter(
+        organisation_id=ticket.organisation_id, created_at__lt=ticket.created_at
+    )
+    if ticket.owner_id:
+        queue = queue.filter(owner_id=ticket.owner_id)
+    elif ticket.team_id:
+        queue = queue.filter(Q(team_id=ticket.team_id) | Q(team__isnull=True), owner__isnull=True)
+    return queue.count()
+
+
+def replies_per_hour(
+    organisation: Organisation, hours: BusinessHours, *, owner_id: int | None
+) -> float | None:
+    """Human replies per opening hour by the agents working now, or None with too little data."""
+    now = timezone.now()
+    working = Agent.objects.filter(
+        organisation=organisation, is_active=True, availability=Agent.Availability.AVAILABLE
+    )
+    if owner_id:
+        working = working.filter(pk=owner_id)
+    since = now - timedelta(days=14)
+    replies = list(
+        Message.objects.filter(
+            ticket__organisation=organisation,
+            direction=Message.Direction.OUTBOUND,
+            written_by=Message.WrittenBy.PERSON,
+            author_agent__in=working,
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:200]
+    )
+    if len(replies) < MIN_REPLIES:
+        return None
+    # Measure over the opening hours since the oldest reply considered, at least RATE_WINDOW.
+    open_time = business_time_between(replies[-1], now, hours)
+    open_hours = max(open_time, RATE_WINDOW).total_seconds() / 3600
+    return len(replies) / open_hours
+
+
+def estimate_first_reply(ticket: Ticket) -> Estimate:
+    organisation = ticket.organisation
+    hours = business_hours(organisation)
+    now = timezone.now()
+    target = timedelta(hours=organisation.first_reply_target_hours)
+    due = add_business_time(ticket.created_at or now, target, hours)
+    ahead = queue_ahead(ticket)
+    rate = replies_per_hour(organisation, hours, owner_id=ticket.owner_id)
+    wait = predict_written_wait(
+        ahead=ahead, replies_per_hour=rate, now=now, hours=hours, fallback=target
+    )
+    likely = now + timedelta(seconds=wait.median_seconds)
+    latest = now + timedelta(seconds=wait.p90_seconds)
+    return Estimate(
+        likely=likely,
+        latest=max(latest, likely),
+        due=due,
+        ahead=ahead,
+        enough_data=wait.enough_data,
+        basis=wait.basis,
+    )

@@ -1,0 +1,213 @@
+"""Cases (tickets), their messages, attachments and the timeline of events."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
+    CALLBACK = "callback", _("Callback")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self) -> TicketQuerySet:
+        return self.exclude(status__in=Ticket.CLOSED_STATUSES)
+
+    def awaiting_first_reply(self) -> TicketQuerySet:
+        return self.open().filter(first_response_at__isnull=True)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        WAITING = "waiting", _("Waiting on customer")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    CLOSED_STATUSES = (Status.SOLVED, Status.CLOSED)
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="tickets"
+    )
+    number = models.PositiveIntegerField(_("case number"))
+    requester = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+    )
+    owner = models.ForeignKey(
+        "accounts.Agent",
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority, default=Priority.NORMAL
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token)
+    submission_key = models.CharField(max_length=64, blank=True, default="")
+    # Expected first reply, as announced to the customer (a range).
+    expected_reply_from = models.DateTimeField(null=True, blank=True)
+    expected_reply_until = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    handoff_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="ticket_number_unique_per_org"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="ticket_submission_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_at"], name="ticket_queue_idx"),
+            models.Index(fields=["owner", "status", "due_at"], name="ticket_owner_idx"),
+            models.Index(fields=["team", "status", "due_at"], name="ticket_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tickets:detail", kwargs={"number": self.number})
+
+    @property
+    def reference(self) -> str:
+        return f"{self.organisation.case_prefix}-{self.number}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    def get_public_url(self) -> str:
+        return reverse(
+            "contact:case", kwargs={"slug": self.organisation.slug, "token": self.public_token}
+        )
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("From the customer")
+        OUTBOUND = "out", _("To the customer")
+        INTERNAL = "note", _("Internal note")
+
+    class WrittenBy(models.TextChoices):
+        PERSON = "person", _("A person")
+        AUTOMATION = "automation", _("An automation")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=4, choices=Direction)
+    channel = models.CharField(max_length=10, choices=Channel)
+    written_by = models.CharField(max_length=10, choices=WrittenBy, default=WrittenBy.PERSON)
+    author_agent = models.ForeignKey(
+        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.direction == self.Direction.INTERNAL
+
+    @property
+    def by_person(self) -> bool:
+        return self.written_by == self.WrittenBy.PERSON
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket.organisation_id}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """One line of a case's timeline, written by the action that changed the case."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Case opened")
+        ASSIGNED = "assigned", _("Owner set")
+        STATUS = "status", _("Status changed")
+        REPLIED = "replied", _("Reply sent")
+        NOTE = "note", _("Internal note")
+        CUSTOMER_WROTE = "customer_wrote", _("Customer wrote")
+        REOPENED = "reopened", _("Reopened")
+        RECEIPT = "receipt", _("Receipt sent")
+        ESTIMATE = "estimate", _("Expected reply time announced")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    actor_agent = models.ForeignKey(
+        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    data: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from nabar.accounts.models import Organisation
+from nabar.tickets.models import Message, Ticket
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_inbox_needs_a_login(client, organisation):
+    response = client.get(reverse("tickets:inbox"))
+
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_logging_in_leads_to_the_inbox(client, alice):
+    from nabar.conftest import PASSWORD
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "alice", "password": PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("tickets:inbox")
+
+
+def test_a_wrong_password_is_explained(client, alice):
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "alice", "password": "nope"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "did not match" in response.content.decode()
+
+
+def test_my_cases_are_listed_with_counts(alice_client, organisation, alice):
+    case = open_case(organisation)
+
+    html = alice_client.get(reverse("tickets:inbox")).content.decode()
+
+    assert case.reference in html
+    assert 'aria-current="page"' in html
+
+
+def test_the_inbox_is_sorted_by_what_is_due_first(alice_client, organisation, alice):
+    late = open_case(organisation, email="a@example.se")
+    early = open_case(organisation, email="b@example.se")
+    Ticket.objects.filter(pk=early.pk).update(due_at=late.due_at.replace(year=late.due_at.year - 1))
+
+    html = alice_client.get(reverse("tickets:inbox")).content.decode()
+
+    assert html.index(early.reference) < html.index(late.reference)
+
+
+@pytest.mark.parametrize("query", ["NB-1001", "1001", "Carol", "carol@example.se", "faktura"])
+def test_search_finds_a_case_by_number_name_email_or_text(alice_client, organisation, alice, query):
+    case = open_case(organisation, body="Min faktura är fel")
+    other = open_case(organisation, name="Zed", email="zed@example.se", body="Något helt annat")
+
+    html = alice_client.get(reverse("tickets:inbox"), {"q": query}).content.decode()
+
+    assert case.reference in html
+    assert other.reference not in html
+
+
+def test_an_empty_search_result_says_what_to_try(alice_client, organisation, alice):
+    html = alice_client.get(
+        reverse("tickets:inbox"), {"q": "ingenting"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert "No case matches your search" in html
+
+
+def test_the_inbox_uses_the_same_number_of_queries_for_10_or_40_cases(
+    alice_client, organisation, alice, django_assert_num_queries
+):
+    for i in range(10):
+        open_case(organisation, email=f"x{i}@example.se")
+    alice_client.get(reverse("tickets:inbox"))  # warm the session
+    with django_assert_num_queries(6) as small:
+        alice_client.get(reverse("tickets:inbox"))
+    for i in range(30):
+        open_case(organisation, email=f"y{i}@example.se")
+
+    with django_assert_num_queries(len(small.captured_queries)):
+        alice_client.get(reverse("tickets:inbox"))
+
+
+def test_the_case_page_uses_a_fixed_number_of_queries(
+    alice_client, organisation, alice, django_assert_num_queries
+):
+    from nabar.tickets import actions
+
+    case = open_case(organisation)
+    url = reverse("tickets:detail", kwargs={"number": case.number})
+    alice_client.get(url)
+    with django_assert_num_queries(12) as few:
+        alice_client.get(url)
+    for i in range(15):
+        actions.reply_to_customer(case, agent=alice, body=f"Svar {i}")
+        actions.add_note(case, agent=alice, body=f"Anteckning {i}")
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        alice_client.get(url)
+
+
+def test_the_case_page_shows_thread_and_timeline(alice_client, organisation, alice):
+    case = open_case(organisation, body="Min faktura är fel")
+
+    html = alice_client.get(
+        reverse("tickets:detail", kwargs={"number": case.number}), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert "Min faktura är fel" in html
+    assert "opened the case" in html
+    assert "became the owner" in html
+
+
+def test_a_reply_from_the_case_page_is_mailed(alice_client, organisation, alice):
+    case = open_case(organisation)
+    mail.outbox.clear()
+
+    response = alice_client.post(
+        reverse("tickets:reply", kwargs={"number": case.number}),
+        {"body": "Nu är det rättat.", "status": "waiting"},
+    )
+
+    assert response.status_code == 302
+    assert "[NB-1001]" in mail.outbox[0].subject
+    case.refresh_from_db()
+    assert case.status == Ticket.Status.WAITING
+
+
+def test_an_empty_reply_is_refused(alice_client, organisation, alice):
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:reply", kwargs={"number": case.number}),
+        {"body": "  "},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert (
+        case.messages.filter(direction=Message.Direction.OUTBOUND, written_by="person").count() == 0
+    )
+
+
+def test_status_and_owner_can_be_changed(alice_client, organisation, alice, bob):
+    case = open_case(organisation)
+    url_status = reverse("tickets:status", kwargs={"number": case.number})
+    url_owner = reverse("tickets:owner", kwargs={"number": case.number})
+
+    alice_client.post(url_status, {"status": "closed"})
+    new_owner = bob if case.owner_id == alice.pk else alice
+    alice_client.post(url_owner, {"owner": new_owner.pk})
+
+    case.refresh_from_db()
+    assert case.status == Ticket.Status.CLOSED
+    assert case.owner_id == new_owner.pk
+
+
+def test_a_case_of_another_organisation_is_not_found(alice_client, organisation, alice):
+    other = Organisation.objects.create(name="Annat", slug="annat", email_address="a@annat.example")
+    from nabar.conftest import make_agent
+
+    make_agent(other, "olle", "Olle")
+    foreign = open_case(other)
+    Ticket.objects.filter(pk=foreign.pk).update(number=4242)
+
+    assert alice_client.get(reverse("tickets:detail", kwargs={"number": 4242})).status_code == 404
+    assert (
+        alice_client.post(
+            reverse("tickets:reply", kwargs={"number": 4242}), {"body": "hej"}
+        ).status_code
+        == 404
+    )
+
+
+def test_an_agent_cannot_give_a_case_to_someone_in_another_organisation(
+    alice_client, organisation, alice
+):
+    other = Organisation.objects.create(name="Annat", slug="annat", email_address="a@annat.example")
+    from nabar.conftest import make_agent
+
+    stranger = make_agent(other, "olle", "Olle")
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:owner", kwargs={"number": case.number}), {"owner": stranger.pk}
+    )
+
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.owner_id == alice.pk
+
+
+def test_an_agent_sets_their_availability(alice_client, alice):
+    alice_client.post(reverse("accounts:availability"), {"availability": "away", "next": "/inbox/"})
+
+    alice.refresh_from_db()
+    assert alice.availability == "away"

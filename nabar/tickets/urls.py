@@ -1,0 +1,15 @@
+from django.urls import path
+
+from nabar.tickets import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("cases/<int:number>/", views.detail, name="detail"),
+    path("cases/<int:number>/reply/", views.reply, name="reply"),
+    path("cases/<int:number>/note/", views.note, name="note"),
+    path("cases/<int:number>/status/", views.status, name="status"),
+    path("cases/<int:number>/owner/", views.owner, name="owner"),
+    path("cases/<int:number>/files/<int:pk>/", views.attachment, name="attachment"),
+]

@@ -1,0 +1,170 @@
+"""Agent pages: the inbox and the case page. Parse, check access, call one action, render."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nabar.contact.views import serve_attachment
+from nabar.tickets import access, actions
+from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
+from nabar.tickets.models import Ticket
+
+INBOX_PAGE_SIZE = 50
+NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
+
+
+def _search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    query = query.strip()
+    match = NUMBER_RE.match(query)
+    if match:
+        return queryset.filter(number=int(match.group(1)))
+    return queryset.filter(
+        Q(subject__icontains=query)
+        | Q(requester__name__icontains=query)
+        | Q(requester__contact_points__value__icontains=query)
+        | Q(messages__body__icontains=query)
+    ).distinct()
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    agent = access.agent_for(request.user)
+    form = SearchForm(request.GET)
+    form.is_valid()
+    view = form.cleaned_data.get("view") or "mine"
+    query = form.cleaned_data.get("q") or ""
+    base = Ticket.objects.filter(organisation_id=agent.organisation_id)
+    open_cases = base.open()
+    team_ids = list(agent.teams.values_list("pk", flat=True))
+    views = {
+        "mine": open_cases.filter(owner=agent),
+        "team": open_cases.filter(owner__isnull=True, team_id__in=team_ids),
+        "all": open_cases,
+    }
+    counts = open_cases.aggregate(
+        mine=Count("pk", filter=Q(owner=agent)),
+        team=Count("pk", filter=Q(owner__isnull=True, team_id__in=team_ids)),
+        all=Count("pk"),
+    )
+    cases = _search(base, query) if query else views[view]
+    cases = cases.select_related("requester", "owner__user", "organisation").order_by(
+        F("due_at").asc(nulls_last=True), "created_at"
+    )[:INBOX_PAGE_SIZE]
+    context = {
+        "agent": agent,
+        "form": form,
+        "view": view,
+        "query": query,
+        "cases": cases,
+        "counts": counts,
+        "tabs": [
+            ("mine", _("My cases"), counts["mine"]),
+            ("team", _("Unassigned in my teams"), counts["team"]),
+            ("all", _("All open"), counts["all"]),
+        ],
+    }
+    template = (
+        "tickets/_inbox_list.html" if request.headers.get("HX-Request") else "tickets/inbox.html"
+    )
+    return render(request, template, context)
+
+
+def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
+    agent = access.agent_for(request.user)
+    messages = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    events = ticket.events.select_related("actor_agent__user")
+    return {
+        "agent": agent,
+        "ticket": ticket,
+        "messages": messages,
+        "events": events,
+        "emails": ticket.emails.order_by("created_at"),
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+        "status_form": StatusForm(initial={"status": ticket.status}),
+        "owner_form": OwnerForm(
+            organisation_id=ticket.organisation_id, initial={"owner": ticket.owner_id}
+        ),
+        "contact_points": ticket.requester.contact_points.all(),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+def _invalid(request: HttpRequest, ticket: Ticket, **forms: object) -> HttpResponse:
+    context = _detail_context(request, ticket) | forms
+    return render(request, "tickets/detail.html", context, status=422)
+
+
+@require_POST
+@login_required
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _invalid(request, ticket, reply_form=form)
+    actions.reply_to_customer(
+        ticket,
+        agent=access.agent_for(request.user),
+        body=form.cleaned_data["body"],
+        attachments=form.cleaned_data["attachments"],
+        status=form.cleaned_data["status"] or None,
+    )
+    flash.success(request, _("Your reply was sent to the customer."))
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def note(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ticket, note_form=form)
+    actions.add_note(ticket, agent=access.agent_for(request.user), body=form.cleaned_data["body"])
+    flash.success(request, _("Internal note saved."))
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def status(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ticket, status_form=form)
+    actions.change_status(
+        ticket, status=form.cleaned_data["status"], agent=access.agent_for(request.user)
+    )
+    flash.success(request, _("Status changed."))
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def owner(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = OwnerForm(request.POST, organisation_id=ticket.organisation_id)
+    if not form.is_valid():
+        return _invalid(request, ticket, owner_form=form)
+    new_owner = access.get_agent_in_org(request.user, form.cleaned_data["owner"].pk)
+    actions.assign_ticket(ticket, owner=new_owner, agent=access.agent_for(request.user))
+    flash.success(request, _("%(name)s now owns the case.") % {"name": new_owner.name})
+    return redirect(ticket)
+
+
+@login_required
+def attachment(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+    return serve_attachment(access.get_attachment_for(request.user, number, pk))

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from nabar.contact.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("nabar.accounts.urls")),
+    path("", include("nabar.tickets.urls")),
+    path("", include("nabar.contact.urls")),
+    path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),
+]
