@@ -127,7 +127,7 @@ def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 def _case_context(ticket: Ticket) -> dict[str, Any]:
-    messages = (
+    thread = (
         ticket.messages.exclude(direction=Message.Direction.INTERNAL)
         .select_related("author_agent__user")
         .prefetch_related("attachments")
@@ -135,7 +135,7 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "organisation": ticket.organisation,
-        "messages": messages,
+        "thread": thread,
         "owner_name": ticket.owner.name if ticket.owner else "",
         "awaiting_reply": ticket.first_response_at is None and not ticket.is_closed,
     }

@@ -37,6 +37,7 @@ def new_message_id(organisation: Organisation) -> str:
 
 def render_email(name: str, context: dict[str, object], *, language: str) -> tuple[str, str, str]:
     """Render ``emails/<name>.subject.txt``, ``.txt`` and ``.html`` in the given language."""
+    context = {**context, "LANGUAGE_CODE": language}
     with translation.override(language):
         subject = render_to_string(f"emails/{name}.subject.txt", context).strip()
         text = render_to_string(f"emails/{name}.txt", context)

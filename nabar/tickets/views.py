@@ -79,12 +79,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     agent = access.agent_for(request.user)
-    messages = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    thread = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
     events = ticket.events.select_related("actor_agent__user")
     return {
         "agent": agent,
         "ticket": ticket,
-        "messages": messages,
+        "thread": thread,
         "events": events,
         "emails": ticket.emails.order_by("created_at"),
         "reply_form": ReplyForm(),
