@@ -142,6 +142,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "nabar" / "static"]
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     # Attachments are private: stored here and served only through access-checked views.
     "default": {

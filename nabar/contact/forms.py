@@ -35,7 +35,7 @@ class MessageField(forms.CharField):
         super().__init__(max_length=MAX_MESSAGE_CHARS, strip=True, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return clean_text(super().to_python(value))
+        return clean_text(super().to_python(value) or "")
 
 
 class ContactForm(forms.Form):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -180,7 +181,7 @@ def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return redirect(ticket.get_public_url() + "#status")
 
 
-def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponse:
+def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponseBase:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket

@@ -13,7 +13,40 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 BLOCKED_EXTENSIONS = frozenset(
-    [".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".msi", ".msp", ".dll", ".cpl", ".jar", ".js", ".jse", ".vbs", ".vbe", ".wsf", ".wsh", ".hta", ".ps1", ".psm1", ".sh", ".bash", ".app", ".apk", ".lnk", ".reg", ".msc", ".gadget", ".inf", ".scf", ".iso", ".dmg"]
+    [
+        ".exe",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".scr",
+        ".pif",
+        ".msi",
+        ".msp",
+        ".dll",
+        ".cpl",
+        ".jar",
+        ".js",
+        ".jse",
+        ".vbs",
+        ".vbe",
+        ".wsf",
+        ".wsh",
+        ".hta",
+        ".ps1",
+        ".psm1",
+        ".sh",
+        ".bash",
+        ".app",
+        ".apk",
+        ".lnk",
+        ".reg",
+        ".msc",
+        ".gadget",
+        ".inf",
+        ".scf",
+        ".iso",
+        ".dmg",
+    ]
 )
 # Leading bytes of Windows (MZ), Linux (ELF) and Mach-O programs, and of scripts.
 BLOCKED_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"#!")
@@ -33,8 +66,8 @@ class AttachmentsField(forms.FileField):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        files = [f for f in files if f]
+        candidates = data if isinstance(data, list | tuple) else [data]
+        files: list[UploadedFile] = [f for f in candidates if isinstance(f, UploadedFile)]
         if len(files) > settings.NABAR_ATTACHMENTS_PER_MESSAGE:
             raise ValidationError(
                 _("You can attach at most %(count)d files.")
@@ -57,7 +90,11 @@ def check_upload(upload: UploadedFile) -> None:
     if (upload.size or 0) > limit:
         raise ValidationError(
             _("The file %(name)s is %(size)s; files can be at most %(limit)s.")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            % {
+                "name": name,
+                "size": filesizeformat(upload.size or 0),
+                "limit": filesizeformat(limit),
+            }
         )
     if (upload.size or 0) == 0:
         raise ValidationError(_("The file %(name)s is empty.") % {"name": name})

@@ -248,7 +248,7 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
 
 def _lock(ticket: Ticket) -> Ticket:
     return (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("organisation", "owner__user")
         .get(pk=ticket.pk)
     )

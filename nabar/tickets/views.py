@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -166,5 +167,5 @@ def owner(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+def attachment(request: HttpRequest, number: int, pk: int) -> HttpResponseBase:
     return serve_attachment(access.get_attachment_for(request.user, number, pk))

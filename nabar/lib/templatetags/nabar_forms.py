@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.simple_tag
 def widget_with_aria(field: BoundField, help_text: str = "") -> SafeString:
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     described = []
     if help_text:
         described.append(f"{field.auto_id}_help")
