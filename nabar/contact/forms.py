@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from nabar.lib.uploads import AttachmentsField
 
 MAX_MESSAGE_CHARS = 100_000
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
+SUBMISSION_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def clean_text(value: str) -> str:
@@ -71,6 +73,22 @@ class ContactForm(forms.Form):
     # A field people never see; automated spam fills it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
+    # Files kept from an earlier try of the same form count towards the limit.
+    already_attached = 0
+
+    def raw_submission_key(self) -> str:
+        key = str(self.data.get("submission_key", ""))
+        return key if SUBMISSION_KEY_RE.fullmatch(key) else ""
+
+    def clean_attachments(self) -> list[object]:
+        files = self.cleaned_data["attachments"]
+        limit = settings.NABAR_ATTACHMENTS_PER_MESSAGE
+        if len(files) + self.already_attached > limit:
+            raise forms.ValidationError(
+                _("You can attach at most %(count)d files.") % {"count": limit}
+            )
+        return files
+
     def clean_name(self) -> str:
         return clean_text(self.cleaned_data["name"]).strip()
 
@@ -86,7 +104,7 @@ class ContactForm(forms.Form):
 
     def clean_submission_key(self) -> str:
         key = self.cleaned_data["submission_key"]
-        return key if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key or "") else ""
+        return key if SUBMISSION_KEY_RE.fullmatch(key or "") else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

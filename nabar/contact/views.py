@@ -11,12 +11,14 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nabar.contact import access
+from nabar.contact import actions as contact_actions
 from nabar.contact.forms import ContactForm, FollowUpForm, VerdictForm
+from nabar.contact.models import PendingUpload
 from nabar.lib.ratelimit import client_address, over_limit
 from nabar.sla.clock import is_open
 from nabar.tickets import actions
@@ -68,10 +70,19 @@ def _opening_rows(opening_hours: dict[str, list[list[str]]]) -> list[tuple[str, 
 @rate_limited("contact")
 def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = access.get_organisation(slug)
+    kept: list[PendingUpload] = []
     if request.method == "POST":
         form = ContactForm(request.POST, request.FILES)
+        key = form.raw_submission_key()
+        kept = contact_actions.pending_uploads(organisation, submission_key=key)
+        removed = set(request.POST.getlist("discard_upload"))
+        discarded = [p for p in kept if str(p.pk) in removed]
+        kept = [p for p in kept if str(p.pk) not in removed]
+        contact_actions.discard_pending(discarded)
+        form.already_attached = len(kept)
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
+            files = [*map(contact_actions.as_uploaded, kept), *data["attachments"]]
             ticket, _created = actions.open_ticket(
                 organisation,
                 case=actions.NewCase(
@@ -82,23 +93,28 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
                     language=translation.get_language() or "sv",
                 ),
                 channel=Channel.WEB,
-                attachments=data["attachments"],
+                attachments=files,
                 submission_key=data["submission_key"],
             )
+            contact_actions.discard_pending(kept)
             return redirect("contact:receipt", slug=organisation.slug, token=ticket.public_token)
         status = 422
         if form.is_valid():  # the hidden field was filled in: treat as spam, store nothing
             status = 400
             form.add_error(None, _("Your message could not be sent. Please try again."))
+        elif key and "attachments" not in form.errors:
+            # The browser forgets chosen files when the form comes back: keep them here.
+            uploads = form.cleaned_data.get("attachments") or []
+            contact_actions.keep_pending(organisation, submission_key=key, files=uploads)
+            kept = contact_actions.pending_uploads(organisation, submission_key=key)
     else:
         form = ContactForm(initial={"submission_key": secrets.token_urlsafe(24)})
         status = 200
     hours = business_hours(organisation)
-    from django.utils import timezone
-
     context = {
         "organisation": organisation,
         "form": form,
+        "kept": kept,
         "opening_rows": _opening_rows(organisation.opening_hours),
         "open_now": is_open(timezone.now(), hours),
         "intro": organisation.intro(translation.get_language() or "sv"),

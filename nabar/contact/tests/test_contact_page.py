@@ -279,3 +279,34 @@ def test_not_solved_from_the_case_page_goes_back_to_the_same_owner(
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     assert ticket.owner_id == owner_id
+
+
+def test_attachments_are_kept_when_the_form_comes_back_with_an_error(client, organisation, alice):
+    upload = SimpleUploadedFile("kvitto.pdf", b"%PDF-1.4 kvitto", "application/pdf")
+    first = client.post(
+        page_url(organisation), form_data(email="", attachments=upload), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert first.status_code == 422
+    assert "kvitto.pdf" in first.content.decode()
+    assert "you do not need to choose them again" in first.content.decode()
+
+    client.post(page_url(organisation), form_data(email="carol@example.se"))
+
+    ticket = Ticket.objects.get()
+    assert list(
+        Attachment.objects.filter(message__ticket=ticket).values_list("filename", flat=True)
+    ) == ["kvitto.pdf"]
+
+
+def test_a_kept_attachment_can_be_removed_before_sending(client, organisation, alice):
+    from nabar.contact.models import PendingUpload
+
+    upload = SimpleUploadedFile("fel-fil.pdf", b"%PDF-1.4 fel", "application/pdf")
+    client.post(page_url(organisation), form_data(email="", attachments=upload))
+    pending = PendingUpload.objects.get()
+
+    client.post(page_url(organisation), form_data(discard_upload=str(pending.pk)))
+
+    assert Attachment.objects.count() == 0
+    assert PendingUpload.objects.count() == 0
+    assert Ticket.objects.count() == 1
