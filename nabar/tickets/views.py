@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nabar.accounts.models import Organisation
 from nabar.contact.views import serve_attachment
 from nabar.tickets import access, actions
 from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
 from nabar.tickets.models import Ticket
 
 INBOX_PAGE_SIZE = 50
+# The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
+INBOX_COLUMNS = (
+    "number",
+    "subject",
+    "status",
+    "due_at",
+    "created_at",
+    "organisation_id",
+    "requester__name",
+    "owner__user__first_name",
+    "owner__user__display_name",
+    "owner__user__username",
+)
 NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
 
 
@@ -33,6 +51,41 @@ def _search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         | Q(requester__contact_points__value__icontains=query)
         | Q(messages__body__icontains=query)
     ).distinct()
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    url: str
+    reference: str
+    subject: str
+    customer: str
+    owner: str
+    status: str
+    due_iso: str
+    due_text: str
+
+
+def inbox_rows(cases: list[Ticket], *, organisation: Organisation) -> list[InboxRow]:
+    """What the inbox shows of each case, prepared once: a page of 50 renders in a few ms."""
+    detail_prefix = reverse("tickets:detail", kwargs={"number": 0})[:-2]
+    statuses = dict(Ticket.Status.choices)
+    months = {number: str(name) for number, name in MONTHS_3.items()}
+    rows = []
+    for case in cases:
+        due = timezone.localtime(case.due_at) if case.due_at else None
+        rows.append(
+            InboxRow(
+                url=f"{detail_prefix}{case.number}/",
+                reference=f"{organisation.case_prefix}-{case.number}",
+                subject=case.subject,
+                customer=case.requester.name,
+                owner=case.owner.name if case.owner else "",
+                status=str(statuses.get(case.status, case.status)),
+                due_iso=due.isoformat() if due else "",
+                due_text=f"{due.day} {months[due.month]} {due:%H:%M}" if due else "",
+            )
+        )
+    return rows
 
 
 @login_required
@@ -50,21 +103,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "team": open_cases.filter(owner__isnull=True, team_id__in=team_ids),
         "all": open_cases,
     }
-    counts = open_cases.aggregate(
-        mine=Count("pk", filter=Q(owner=agent)),
-        team=Count("pk", filter=Q(owner__isnull=True, team_id__in=team_ids)),
-        all=Count("pk"),
+    # Three counts, each answered from its own index, instead of one scan of every open case.
+    counts = {key: queryset.count() for key, queryset in views.items()}
+    cases = list(
+        (_search(base, query) if query else views[view])
+        .select_related("requester", "owner__user")
+        .only(*INBOX_COLUMNS)
+        .order_by(F("due_at").asc(nulls_last=True), "created_at")[:INBOX_PAGE_SIZE]
     )
-    cases = _search(base, query) if query else views[view]
-    cases = cases.select_related("requester", "owner__user", "organisation").order_by(
-        F("due_at").asc(nulls_last=True), "created_at"
-    )[:INBOX_PAGE_SIZE]
+    rows = inbox_rows(cases, organisation=agent.organisation)
     context = {
         "agent": agent,
         "form": form,
         "view": view,
         "query": query,
-        "cases": cases,
+        "rows": rows,
         "counts": counts,
         "tabs": [
             ("mine", _("My cases"), counts["mine"]),
