@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,19 +72,18 @@ def least_loaded_agent(organisation: Organisation) -> Agent | None:
     )
     if organisation.default_team_id:
         agents = agents.filter(teams=organisation.default_team_id)
-    candidate = (
-        agents.annotate(
-            load=Count(
-                "owned_tickets",
-                filter=~Q(owned_tickets__status__in=Ticket.CLOSED_STATUSES),
-            )
-        )
-        .filter(load__lt=F("capacity"))
-        .select_related("user")
-        .order_by("load", "pk")
-        .first()
+    candidates = list(agents.select_related("user").order_by("pk"))
+    if not candidates:
+        return None
+    load = dict(
+        Ticket.objects.open()
+        .filter(owner__in=candidates)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
     )
-    return candidate
+    within = [a for a in candidates if load.get(a.pk, 0) < a.capacity]
+    return min(within, key=lambda a: (load.get(a.pk, 0), a.pk), default=None)
 
 
 def _next_number(organisation: Organisation) -> int:

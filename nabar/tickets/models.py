@@ -26,7 +26,8 @@ class Channel(models.TextChoices):
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
-        return self.exclude(status__in=Ticket.CLOSED_STATUSES)
+        # A positive list (not "not solved or closed") lets the database use the open-case indexes.
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
 
     def awaiting_first_reply(self) -> TicketQuerySet:
         return self.open().filter(first_response_at__isnull=True)
@@ -47,6 +48,7 @@ class Ticket(models.Model):
         URGENT = "urgent", _("Urgent")
 
     CLOSED_STATUSES = (Status.SOLVED, Status.CLOSED)
+    OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="tickets"
@@ -102,10 +104,12 @@ class Ticket(models.Model):
                 name="ticket_submission_once",
             ),
         ]
+        # The inbox filters on a list of open statuses; these let each list and count seek
+        # straight to the open cases of one organisation, owner or unowned team queue.
         indexes = [
-            models.Index(fields=["organisation", "status", "due_at"], name="ticket_queue_idx"),
-            models.Index(fields=["owner", "status", "due_at"], name="ticket_owner_idx"),
-            models.Index(fields=["team", "status", "due_at"], name="ticket_team_idx"),
+            models.Index(fields=["organisation", "status", "due_at"], name="ticket_org_queue_idx"),
+            models.Index(fields=["owner", "status", "due_at"], name="ticket_owner_queue_idx"),
+            models.Index(fields=["team", "owner", "status"], name="ticket_team_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +158,10 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The reply rate of the agents working now (expected reply times).
+            models.Index(fields=["author_agent", "created_at"], name="message_agent_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
