@@ -1,0 +1,1 @@
+"""Routing: triage (language, category, urgency) and the pure routing decision."""

@@ -1,0 +1,64 @@
+"""Language detection for incoming cases, so the case and the reply get the right language."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+# ISO 639-1 codes the detector knows; the first nine are required, the rest are neighbours that
+# would otherwise be mistaken for them (Danish/Norwegian for Swedish, Estonian for Finnish...).
+SUPPORTED_LANGUAGES: tuple[str, ...] = (
+    "sv", "en", "fi", "ar", "so", "fa", "pl", "es", "de",
+    "da", "nb", "nn", "is", "et", "fr", "it", "pt", "nl", "ru", "uk", "tr", "ur", "hi", "zh",
+)  # fmt: skip
+
+# Fewer letters than this carries too little signal; we say so instead of guessing.
+MIN_LETTERS = 12
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """A detected language (ISO 639-1) or None when the text does not say clearly."""
+
+    code: str | None
+    confidence: float
+
+
+@cache
+def _detector() -> LanguageDetector:
+    """Build the detector once; building it takes seconds, so it is shared by every call."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in SUPPORTED_LANGUAGES]
+    return (
+        LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+def detect_language(text: str, *, min_confidence: float = 0.5) -> LanguageGuess:
+    """Guess the language of ``text``; short text or a low confidence gives ``code=None``."""
+    letters = sum(1 for char in text if char.isalpha())
+    if letters < MIN_LETTERS:
+        return LanguageGuess(code=None, confidence=0.0)
+    with _lock:
+        detector = _detector()
+    values = detector.compute_language_confidence_values(text)
+    if not values:
+        return LanguageGuess(code=None, confidence=0.0)
+    best = values[0]
+    code = best.language.iso_code_639_1.name.lower()
+    if code in {"nb", "nn"}:
+        code = "no"
+    confidence = float(best.value)
+    if confidence < min_confidence:
+        return LanguageGuess(code=None, confidence=confidence)
+    return LanguageGuess(code=code, confidence=confidence)
