@@ -92,7 +92,7 @@ class TriageModel:
         self,
         *,
         words: TfidfVectorizer,
-        chars: TfidfVectorizer,
+        chars: TfidfVectorizer | None,
         svm: LinearSVC,
         temperature: float,
         threshold: float,
@@ -105,9 +105,10 @@ class TriageModel:
         self.threshold = threshold
 
     def _proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        features = sparse.hstack(
-            [self._words.transform(texts), self._chars.transform(texts)], format="csr"
-        )
+        parts = [self._words.transform(texts)]
+        if self._chars is not None:
+            parts.append(self._chars.transform(texts))
+        features = sparse.hstack(parts, format="csr")
         margins = np.asarray(self._svm.decision_function(features), dtype=np.float64)
         if margins.ndim == 1:  # two classes: one margin for the second class
             margins = np.column_stack([-margins, margins])
@@ -171,13 +172,17 @@ def _check_trainable(texts: Sequence[str], labels: Sequence[str]) -> None:
 
 
 def _fit(
-    texts: Sequence[str], labels: Sequence[str], *, seed: int, c: float
-) -> tuple[TfidfVectorizer, TfidfVectorizer, LinearSVC]:
-    words, chars = _vectorizers()
+    texts: Sequence[str], labels: Sequence[str], *, seed: int, c: float, use_chars: bool
+) -> tuple[TfidfVectorizer, TfidfVectorizer | None, LinearSVC]:
+    words, char_vectorizer = _vectorizers()
+    chars = char_vectorizer if use_chars else None
     if len(texts) < 200:  # tiny data: keep every term
         words.set_params(min_df=1, max_df=1.0)
-        chars.set_params(min_df=1)
-    features = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)], format="csr")
+        char_vectorizer.set_params(min_df=1)
+    parts = [words.fit_transform(texts)]
+    if chars is not None:
+        parts.append(chars.fit_transform(texts))
+    features = sparse.hstack(parts, format="csr")
     svm = LinearSVC(C=c, random_state=seed)
     svm.fit(features, np.asarray(labels))
     return words, chars, svm
@@ -208,6 +213,7 @@ def train(
     c: float = 0.5,
     temperature: float = 0.3,
     folds: int = 3,
+    use_chars: bool = False,
 ) -> TriageModel:
     """Train on labelled cases; the routing threshold comes from cross-validation on them only."""
     texts, labels = list(texts), list(labels)
@@ -219,7 +225,11 @@ def train(
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for fit_idx, held_idx in splitter.split(np.zeros(len(texts)), label_array):
         words, chars, svm = _fit(
-            [texts[i] for i in fit_idx], label_array[fit_idx].tolist(), seed=seed, c=c
+            [texts[i] for i in fit_idx],
+            label_array[fit_idx].tolist(),
+            seed=seed,
+            c=c,
+            use_chars=use_chars,
         )
         fold = TriageModel(
             words=words, chars=chars, svm=svm, temperature=temperature, threshold=1.0
@@ -229,7 +239,7 @@ def train(
         confidences[held_idx] = proba[np.arange(len(held_idx)), best]
         correct[held_idx] = np.asarray(fold.labels)[best] == label_array[held_idx]
     threshold = _threshold_for(confidences, correct, target_precision=target_precision)
-    words, chars, svm = _fit(texts, labels, seed=seed, c=c)
+    words, chars, svm = _fit(texts, labels, seed=seed, c=c, use_chars=use_chars)
     return TriageModel(
         words=words, chars=chars, svm=svm, temperature=temperature, threshold=threshold
     )

@@ -1,0 +1,304 @@
+"""The routing decision: ordered rules, then the owner. Pure functions on plain values.
+
+Every outcome carries a human-readable English reason for the case timeline plus a
+``reason_code`` and parameters, so the timeline can translate it later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+FIELDS = frozenset({"channel", "language", "category", "customer", "keywords", "organisation"})
+OPS = frozenset({"is", "is_not", "contains_any", "in"})
+STRATEGIES = frozenset({"load_balanced", "round_robin", "manual"})
+Strategy = Literal["load_balanced", "round_robin", "manual"]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What routing needs to know about a case."""
+
+    channel: str
+    language: str | None
+    category: str | None
+    category_confidence: float | None
+    customer_id: int | None
+    text: str
+    organisation_id: int
+    previous_owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test on a case; ``value`` is a comma-separated list for ``in`` and ``contains_any``."""
+
+    field: str
+    op: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.field not in FIELDS:
+            raise ValueError(f"unknown field {self.field!r}; use one of {sorted(FIELDS)}")
+        if self.op not in OPS:
+            raise ValueError(f"unknown operator {self.op!r}; use one of {sorted(OPS)}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Conditions that must all hold, and what to do when they do."""
+
+    id: int
+    name: str
+    conditions: tuple[Condition, ...]
+    set_team: int | None = None
+    set_priority: str | None = None
+    add_tags: tuple[str, ...] = ()
+    set_owner: int | None = None
+    stop: bool = True
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something was decided: a code and parameters to translate, and English text."""
+
+    code: str
+    params: Mapping[str, str | int | float | None]
+    text: str
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """The combined effect of the rules that matched, first match winning for each setting."""
+
+    team: int | None = None
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    owner: int | None = None
+    matched: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    reason_details: tuple[Reason, ...] = field(default=())
+
+
+def _values(raw: str) -> list[str]:
+    return [part.strip().casefold() for part in raw.split(",") if part.strip()]
+
+
+def _fact(case: CaseFacts, name: str) -> str | None:
+    value: object
+    if name == "customer":
+        value = case.customer_id
+    elif name == "organisation":
+        value = case.organisation_id
+    elif name == "keywords":
+        value = case.text
+    else:
+        value = getattr(case, name)
+    return None if value is None else str(value).casefold()
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+
+
+def condition_holds(case: CaseFacts, condition: Condition) -> bool:
+    """Whether one condition holds; keywords match whole words or phrases, case-insensitively."""
+    fact = _fact(case, condition.field)
+    wanted = _values(condition.value)
+    if condition.op == "is":
+        return fact is not None and fact == condition.value.strip().casefold()
+    if condition.op == "is_not":
+        return fact != condition.value.strip().casefold()
+    if fact is None:
+        return False
+    if condition.op == "in":
+        return fact in wanted
+    # contains_any: whole words in free text, substring elsewhere
+    if condition.field == "keywords":
+        return any(_has_word(fact, word) for word in wanted)
+    return any(word in fact for word in wanted)
+
+
+def _describe(condition: Condition, case: CaseFacts) -> str:
+    if condition.field == "category" and case.category_confidence is not None:
+        return f"category '{case.category}' (confidence {case.category_confidence:.2f})"
+    if condition.field == "keywords":
+        found = [w for w in _values(condition.value) if _has_word(case.text.casefold(), w)]
+        return f"mentions '{found[0]}'" if found else "keywords"
+    verb = {"is": "is", "is_not": "is not", "in": "is one of", "contains_any": "contains"}
+    return f"{condition.field} {verb[condition.op]} '{condition.value}'"
+
+
+def apply_rules(case: CaseFacts, rules: Sequence[Rule]) -> RuleOutcome:
+    """Apply rules in order; a matching rule with ``stop`` ends the evaluation."""
+    team = priority = owner = None
+    tags: list[str] = []
+    matched: list[str] = []
+    details: list[Reason] = []
+    for rule in rules:
+        if not all(condition_holds(case, c) for c in rule.conditions):
+            continue
+        matched.append(rule.name)
+        team = team if team is not None else rule.set_team
+        priority = priority if priority is not None else rule.set_priority
+        owner = owner if owner is not None else rule.set_owner
+        tags.extend(tag for tag in rule.add_tags if tag not in tags)
+        because = "; ".join(_describe(c, case) for c in rule.conditions) or "always"
+        details.append(
+            Reason(
+                code="rule_matched",
+                params={
+                    "rule": rule.name,
+                    "rule_id": rule.id,
+                    "category": case.category,
+                    "confidence": case.category_confidence,
+                },
+                text=f"{rule.name}: {because}",
+            )
+        )
+        if rule.stop:
+            break
+    return RuleOutcome(
+        team=team,
+        priority=priority,
+        tags=tuple(tags),
+        owner=owner,
+        matched=tuple(matched),
+        reasons=tuple(d.text for d in details),
+        reason_details=tuple(details),
+    )
+
+
+@dataclass(frozen=True)
+class AgentFacts:
+    """What routing needs to know about an agent right now."""
+
+    id: int
+    name: str
+    available: bool
+    within_hours: bool
+    team_ids: frozenset[int]
+    skills: frozenset[str]
+    languages: frozenset[str]
+    open_cases: int
+    capacity: int
+
+    @property
+    def can_take(self) -> bool:
+        """Available, working and below capacity."""
+        return self.available and self.within_hours and self.open_cases < self.capacity
+
+
+@dataclass(frozen=True)
+class OwnerDecision:
+    """Who gets the case (None: nobody, it waits in the team queue) and why."""
+
+    agent_id: int | None
+    reason: str
+    fallback: bool
+    reason_code: str = ""
+    params: Mapping[str, str | int | float | None] = field(default_factory=dict)
+
+
+def choose_owner(
+    agents: Sequence[AgentFacts],
+    *,
+    team_id: int | None,
+    language: str | None,
+    required_skills: frozenset[str] = frozenset(),
+    strategy: str = "load_balanced",
+    previous_owner_id: int | None = None,
+    last_assigned_id: int | None = None,
+) -> OwnerDecision:
+    """Pick an owner: the previous owner first, then a speaker of the language, then least loaded.
+
+    ``fallback`` is True when the ideal person was not available and someone else was chosen
+    (for example nobody in the team speaks the case's language).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; use one of {sorted(STRATEGIES)}")
+    if previous_owner_id is not None:
+        previous = next((a for a in agents if a.id == previous_owner_id), None)
+        if (
+            previous is not None
+            and previous.can_take
+            and (
+                team_id is None
+                or team_id in previous.team_ids
+                or (language is not None and language in previous.languages)
+            )
+        ):
+            return OwnerDecision(
+                agent_id=previous.id,
+                reason=f"{previous.name} handled this customer before",
+                fallback=False,
+                reason_code="continuity",
+                params={"agent": previous.name, "agent_id": previous.id},
+            )
+    if strategy == "manual":
+        return OwnerDecision(
+            agent_id=None,
+            reason="The team assigns cases by hand",
+            fallback=False,
+            reason_code="manual",
+            params={"team_id": team_id},
+        )
+    eligible = [
+        a
+        for a in agents
+        if a.can_take and (team_id is None or team_id in a.team_ids) and required_skills <= a.skills
+    ]
+    if not eligible:
+        return OwnerDecision(
+            agent_id=None,
+            reason="Nobody in the team is available with room for another case",
+            fallback=True,
+            reason_code="nobody_available",
+            params={"team_id": team_id},
+        )
+    speakers = [a for a in eligible if language is not None and language in a.languages]
+    pool = speakers or eligible
+    language_missed = language is not None and not speakers
+    if strategy == "round_robin":
+        ordered = sorted(pool, key=lambda a: a.id)
+        after = [a for a in ordered if last_assigned_id is None or a.id > last_assigned_id]
+        chosen = (after or ordered)[0]
+        how = "next in turn"
+        code = "round_robin"
+    else:
+        chosen = min(pool, key=lambda a: (a.open_cases / a.capacity, a.open_cases, a.id))
+        how = f"fewest open cases ({chosen.open_cases} of {chosen.capacity})"
+        code = "least_loaded"
+    if speakers:
+        reason = f"{chosen.name}: speaks '{language}', {how}"
+        code = f"language_{code}"
+    elif language_missed:
+        reason = f"{chosen.name}: {how}; nobody available speaks '{language}'"
+    else:
+        reason = f"{chosen.name}: {how}"
+    return OwnerDecision(
+        agent_id=chosen.id,
+        reason=reason,
+        fallback=language_missed or previous_owner_id is not None,
+        reason_code=code,
+        params={
+            "agent": chosen.name,
+            "agent_id": chosen.id,
+            "language": language,
+            "open_cases": chosen.open_cases,
+            "capacity": chosen.capacity,
+        },
+    )
+
+
+def transfer_allowed(history: Sequence[int | None], *, to: int, max_hops: int = 3) -> bool:
+    """Guard against a case bouncing: refuse going back to a recent holder or past ``max_hops``.
+
+    ``history`` holds the team or owner ids the case has had, oldest first.
+    """
+    hops = sum(1 for before, after in zip(history, history[1:], strict=False) if before != after)
+    if hops >= max_hops:
+        return False
+    return not (len(history) >= 2 and to in history[:-1] and history[-1] != to)
