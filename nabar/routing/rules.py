@@ -6,6 +6,7 @@ Every outcome carries a human-readable English reason for the case timeline plus
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -298,7 +299,7 @@ def transfer_allowed(history: Sequence[int | None], *, to: int, max_hops: int = 
 
     ``history`` holds the team or owner ids the case has had, oldest first.
     """
-    hops = sum(1 for before, after in zip(history, history[1:], strict=False) if before != after)
+    hops = sum(1 for before, after in itertools.pairwise(history) if before != after)
     if hops >= max_hops:
         return False
     return not (len(history) >= 2 and to in history[:-1] and history[-1] != to)
