@@ -169,11 +169,12 @@ def test_other_teams_and_missing_skills_are_not_chosen() -> None:
 
 def test_round_robin_takes_the_next_after_the_last_assigned_and_wraps() -> None:
     agents = [agent(4), agent(1), agent(9)]
-    pick = lambda last: (
-        choose_owner(
+
+    def pick(last: int | None) -> int | None:
+        return choose_owner(
             agents, team_id=BILLING, language="sv", strategy="round_robin", last_assigned_id=last
         ).agent_id
-    )
+
     assert [pick(None), pick(1), pick(4), pick(9)] == [1, 4, 9, 1]
 
 

@@ -1,0 +1,152 @@
+import io
+import os
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nabar.routing.triage import (
+    TriageDataError,
+    TriageModel,
+    evaluate,
+    load_labelled_csv,
+    train,
+)
+
+SHARED = Path(
+    os.environ.get("NABAR_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared")
+)
+TICKETS_ZIP = SHARED / "data" / "it-service-tickets" / "it_service_tickets.zip"
+
+VOCABULARY = {
+    "invoice": ["faktura", "invoice", "betalning", "belopp", "påminnelse", "kostnad", "moms"],
+    "delivery": ["leverans", "paket", "kurir", "spårning", "försenad", "adress", "utdelning"],
+    "login": ["lösenord", "inloggning", "konto", "bankid", "kod", "låst", "användarnamn"],
+}
+FILLER = ["hej", "jag", "har", "en", "fråga", "om", "min", "och", "tack", "snälla", "idag"]
+
+
+def synthetic_cases(n: int, *, seed: int) -> tuple[list[str], list[str]]:
+    """Short customer messages whose topic words say the category, among everyday filler."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = list(VOCABULARY)[i % len(VOCABULARY)]
+        words = rng.sample(VOCABULARY[label], 2) + rng.sample(FILLER, 5)
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def model() -> TriageModel:
+    texts, labels = synthetic_cases(150, seed=1)
+    return train(texts, labels, seed=7)
+
+
+def test_predicts_the_category_whose_words_the_message_uses(model: TriageModel) -> None:
+    assert model.predict("hej, min faktura har fel belopp")[0][0] == "invoice"
+    assert model.predict("paket försenad, var är kurir?")[0][0] == "delivery"
+    assert model.predict("jag har glömt mitt lösenord till konto")[0][0] == "login"
+
+
+def test_suggestions_are_best_first_with_confidences_between_zero_and_one(
+    model: TriageModel,
+) -> None:
+    suggestions = model.predict("faktura och moms", top=3)
+    assert [label for label, _ in suggestions][0] == "invoice"
+    assert len(suggestions) == 3
+    confidences = [c for _, c in suggestions]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0.0 <= c <= 1.0 for c in confidences)
+    assert set(model.labels) == set(VOCABULARY)
+
+
+def test_a_clear_message_is_routed_automatically_and_gibberish_is_not(model: TriageModel) -> None:
+    assert 0.0 < model.threshold <= 1.0
+    assert model.predict("faktura belopp moms betalning")[0][1] >= model.threshold
+    assert model.predict("xyzzy plugh")[0][1] < model.threshold
+
+
+def test_predict_many_agrees_with_predict(model: TriageModel) -> None:
+    texts = ["faktura moms", "kurir adress", "bankid kod"]
+    assert model.predict_many(texts) == [model.predict(t) for t in texts]
+    assert model.predict_many([]) == []
+
+
+def test_a_stored_model_predicts_the_same_after_loading(model: TriageModel) -> None:
+    restored = TriageModel.loads(model.dumps())
+    assert restored.labels == model.labels
+    assert restored.threshold == model.threshold
+    assert restored.predict("paket spårning") == model.predict("paket spårning")
+
+
+def test_loading_something_else_is_refused() -> None:
+    import pickle
+
+    with pytest.raises(ValueError, match="retrain"):
+        TriageModel.loads(pickle.dumps({"version": -1}))
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        (["faktura"] * 30, ["invoice"] * 30, "two categories"),
+        (["faktura", "paket"] * 5, ["invoice", "delivery"] * 5, "at least 20"),
+        (["a"] * 25, ["invoice"] * 24 + ["delivery"], "fewer than 2 examples: delivery"),
+    ],
+)
+def test_too_little_data_is_refused_clearly(
+    texts: list[str], labels: list[str], message: str
+) -> None:
+    with pytest.raises(TriageDataError, match=message):
+        train(texts, labels)
+
+
+def test_evaluation_reports_accuracy_and_automatic_routing_on_held_out_cases() -> None:
+    texts, labels = synthetic_cases(120, seed=2)
+    result = evaluate(texts, labels, seed=3, latency_samples=5)
+    assert result.n_test == 24
+    assert result.n_train == 96
+    assert result.accuracy > 0.8
+    assert 0.0 <= result.auto_share <= 1.0
+    assert result.macro_f1 > 0.8
+
+
+def test_reads_a_labelled_csv_and_skips_rows_without_a_label(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text('Topic,Text\ninvoice,"Fakturan, igen"\n,ingen etikett\nlogin,Lösenord\n')
+    texts, labels = load_labelled_csv(path, text_col="Text", label_col="Topic")
+    assert texts == ["Fakturan, igen", "Lösenord"]
+    assert labels == ["invoice", "login"]
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("Topic,Body\ninvoice,Fakturan\n")
+    with pytest.raises(ValueError, match="'Document' not found; the CSV has: Topic, Body"):
+        load_labelled_csv(path, text_col="Document", label_col="Topic")
+
+
+def test_a_malformed_line_is_reported_by_number(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("Topic,Text\ninvoice,Fakturan\nlogin\n")
+    with pytest.raises(ValueError, match="line 3"):
+        load_labelled_csv(path, text_col="Text", label_col="Topic")
+
+
+@pytest.mark.skipif(not TICKETS_ZIP.exists(), reason=f"shared tickets data not at {TICKETS_ZIP}")
+def test_learns_real_it_tickets_well_above_chance() -> None:
+    with zipfile.ZipFile(TICKETS_ZIP) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".csv"))
+        with archive.open(name) as raw:
+            handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            texts, labels = load_labelled_csv(handle, text_col="Document", label_col="Topic_group")
+    rows = random.Random(0).sample(range(len(texts)), 5000)
+    sample_texts, sample_labels = [texts[i] for i in rows], [labels[i] for i in rows]
+    result = evaluate(sample_texts, sample_labels, seed=7, latency_samples=20)
+    majority = max(sample_labels.count(label) for label in set(sample_labels)) / len(rows)
+    assert result.accuracy > majority + 0.3
+    assert result.auto_share > 0.2
