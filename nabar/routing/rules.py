@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 FIELDS = frozenset({"channel", "language", "category", "customer", "keywords", "organisation"})
@@ -83,37 +84,52 @@ class RuleOutcome:
     reason_details: tuple[Reason, ...] = field(default=())
 
 
-def _values(raw: str) -> list[str]:
-    return [part.strip().casefold() for part in raw.split(",") if part.strip()]
+@cache
+def _norm(raw: str) -> str:
+    return raw.strip().casefold()
 
 
-def _fact(case: CaseFacts, name: str) -> str | None:
-    value: object
-    if name == "customer":
-        value = case.customer_id
-    elif name == "organisation":
-        value = case.organisation_id
-    elif name == "keywords":
-        value = case.text
-    else:
-        value = getattr(case, name)
-    return None if value is None else str(value).casefold()
+@cache
+def _values(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().casefold() for part in raw.split(",") if part.strip())
+
+
+def _facts(case: CaseFacts) -> dict[str, str | None]:
+    """Each field a condition can test, case-folded once per decision."""
+    raw: dict[str, object] = {
+        "channel": case.channel,
+        "language": case.language,
+        "category": case.category,
+        "customer": case.customer_id,
+        "keywords": case.text,
+        "organisation": case.organisation_id,
+    }
+    return {name: None if value is None else str(value).casefold() for name, value in raw.items()}
+
+
+@cache
+def _word_regex(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
 
 
 def _has_word(text: str, word: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+    return _word_regex(word).search(text) is not None
 
 
 def condition_holds(case: CaseFacts, condition: Condition) -> bool:
     """Whether one condition holds; keywords match whole words or phrases, case-insensitively."""
-    fact = _fact(case, condition.field)
-    wanted = _values(condition.value)
+    return _holds(_facts(case), condition)
+
+
+def _holds(facts: dict[str, str | None], condition: Condition) -> bool:
+    fact = facts[condition.field]
     if condition.op == "is":
-        return fact is not None and fact == condition.value.strip().casefold()
+        return fact is not None and fact == _norm(condition.value)
     if condition.op == "is_not":
-        return fact != condition.value.strip().casefold()
+        return fact != _norm(condition.value)
     if fact is None:
         return False
+    wanted = _values(condition.value)
     if condition.op == "in":
         return fact in wanted
     # contains_any: whole words in free text, substring elsewhere
@@ -138,8 +154,9 @@ def apply_rules(case: CaseFacts, rules: Sequence[Rule]) -> RuleOutcome:
     tags: list[str] = []
     matched: list[str] = []
     details: list[Reason] = []
+    facts = _facts(case)
     for rule in rules:
-        if not all(condition_holds(case, c) for c in rule.conditions):
+        if not all(_holds(facts, c) for c in rule.conditions):
             continue
         matched.append(rule.name)
         team = team if team is not None else rule.set_team

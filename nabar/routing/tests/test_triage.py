@@ -56,7 +56,7 @@ def test_suggestions_are_best_first_with_confidences_between_zero_and_one(
     model: TriageModel,
 ) -> None:
     suggestions = model.predict("faktura och moms", top=3)
-    assert [label for label, _ in suggestions][0] == "invoice"
+    assert suggestions[0][0] == "invoice"
     assert len(suggestions) == 3
     confidences = [c for _, c in suggestions]
     assert confidences == sorted(confidences, reverse=True)
