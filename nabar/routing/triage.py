@@ -195,12 +195,11 @@ def _threshold_for(
     order = np.argsort(-confidences)
     hits = np.cumsum(correct[order])
     precision = hits / np.arange(1, len(order) + 1)
-    # Precision must hold from here on for every higher threshold too, so use the suffix minimum
-    # seen from the top: the largest prefix whose running precision never needs to recover.
+    # The largest most-confident share whose precision, taken together, reaches the target.
     ok = np.nonzero(precision >= target_precision)[0]
     if len(ok) == 0:
         return 1.0 + 1e-9  # nothing can be routed automatically
-    cut = int(ok.max())
+    cut = int(ok[-1])
     return float(confidences[order][cut])
 
 
