@@ -58,3 +58,109 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"
+
+
+class Mailbox(models.Model):
+    """Where an organisation's mail comes in: an IMAP mailbox, or the built-in SMTP receiver.
+
+    No password is stored here: ``password_env`` names the environment variable that holds it,
+    so credentials stay out of the database, its backups and the admin.
+    """
+
+    class Kind(models.TextChoices):
+        IMAP = "imap", _("IMAP mailbox")
+        SMTP = "smtp", _("Built-in SMTP receiver")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="mailboxes"
+    )
+    name = models.SlugField(_("name"), help_text=_("A short name, e.g. support."))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.IMAP)
+    address = models.EmailField(
+        _("address"), help_text=_("The published address whose mail arrives here.")
+    )
+    imap_host = models.CharField(_("IMAP server"), max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_tls = models.BooleanField(_("TLS"), default=True)
+    imap_username = models.CharField(_("IMAP user name"), max_length=200, blank=True)
+    password_env = models.CharField(
+        _("password variable"),
+        max_length=100,
+        blank=True,
+        help_text=_("Name of the environment variable that holds the IMAP password."),
+    )
+    folder = models.CharField(_("folder"), max_length=200, default="INBOX")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="mailbox_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboundEmail(models.Model):
+    """One received message, raw bytes first: stored and committed before the source is told.
+
+    Parsing happens afterwards in a retryable task; a message that cannot be understood stays
+    here, flagged, with a retry button, and is never lost.
+    """
+
+    class Source(models.TextChoices):
+        IMAP = "imap", _("IMAP")
+        SMTP = "smtp", _("SMTP receiver")
+        IMPORT = "import", _("Import")
+        WEBHOOK = "webhook", _("Provider webhook")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, waiting to be processed")
+        PROCESSING = "processing", _("Being processed")
+        NEW_CASE = "new_case", _("Opened a new case")
+        FOLLOW_UP = "follow_up", _("Added to a case")
+        AUTOMATIC = "automatic", _("Automatic mail, not answered")
+        BOUNCE = "bounce", _("Bounce of an outgoing mail")
+        FAILED = "failed", _("Could not be processed")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    source = models.CharField(max_length=8, choices=Source)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    header_message_id = models.CharField(max_length=250, blank=True, db_index=True)
+    envelope_from = models.CharField(max_length=254, blank=True)
+    envelope_to = models.TextField(blank=True)
+    from_address = models.CharField(max_length=254, blank=True, db_index=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RECEIVED, db_index=True)
+    detail = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incoming e-mail")
+        verbose_name_plural = _("incoming e-mails")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], name="inbound_same_bytes_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject}"

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from nabar.accounts.models import Organisation
 from nabar.mail.models import OutboundEmail
+from nabar.mail.tokens import reply_address
 from nabar.tickets.models import Message, Ticket
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ def _enqueue(outbound_id: int, *, delay: timedelta | None = None) -> None:
 
 def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
     headers = {"Message-ID": f"<{outbound.rfc_message_id}>"}
+    if outbound.ticket_id:
+        # Replies come back to the case even if the subject is changed or the thread is lost.
+        headers["Reply-To"] = reply_address(outbound.from_address, outbound.ticket_id)
     if outbound.in_reply_to:
         headers["In-Reply-To"] = f"<{outbound.in_reply_to}>"
         headers["References"] = outbound.references

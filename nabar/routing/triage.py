@@ -210,11 +210,16 @@ def train(
     seed: int = 7,
     target_precision: float = 0.95,
     c: float = 0.5,
-    temperature: float = 0.3,
+    temperature: float = 0.2,
     folds: int = 3,
     use_chars: bool = False,
 ) -> TriageModel:
-    """Train on labelled cases; the routing threshold comes from cross-validation on them only."""
+    """Train on labelled cases; the routing threshold comes from cross-validation on them only.
+
+    The defaults (word 1-2 gram TF-IDF with sublinear tf, LinearSVC with C=0.5, a softmax of the
+    margins at temperature 0.2) were chosen on a split of the benchmark's training part; adding
+    character n-grams gained 0.15 points of accuracy for three times the training time.
+    """
     texts, labels = list(texts), list(labels)
     _check_trainable(texts, labels)
     label_array = np.asarray(labels)

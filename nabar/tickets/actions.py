@@ -31,6 +31,7 @@ class NewCase:
     body: str
     language: str
     subject: str = ""
+    quoted: str = ""
 
 
 def _event(
@@ -106,6 +107,7 @@ def open_ticket(
     channel: Channel,
     attachments: Sequence[UploadedFile] = (),
     submission_key: str = "",
+    send_receipt: bool = True,
 ) -> tuple[Ticket, bool]:
     """Open a case with an owner and an announced reply time; send the receipt.
 
@@ -126,6 +128,7 @@ def open_ticket(
                 channel=channel,
                 attachments=attachments,
                 submission_key=submission_key,
+                send_receipt=send_receipt,
             )
     except IntegrityError:
         if not submission_key:
@@ -141,6 +144,7 @@ def _open_ticket(
     channel: Channel,
     attachments: Sequence[UploadedFile],
     submission_key: str,
+    send_receipt: bool = True,
 ) -> Ticket:
     customer = find_or_create_customer(
         organisation, name=case.name, email=case.email, phone=case.phone, language=case.language
@@ -168,6 +172,7 @@ def _open_ticket(
         author_customer=customer,
         author_name=case.name,
         body=case.body,
+        quoted_text=case.quoted,
     )
     _store_attachments(message, attachments)
     _event(
@@ -184,7 +189,8 @@ def _open_ticket(
         )
     estimate = expected.estimate_first_reply(ticket)
     _announce(ticket, estimate)
-    _send_receipt(ticket, customer, estimate)
+    if send_receipt:
+        _send_receipt(ticket, customer, estimate)
     return ticket
 
 
@@ -388,6 +394,7 @@ def add_customer_message(
     body: str,
     channel: Channel,
     attachments: Sequence[UploadedFile] = (),
+    quoted: str = "",
 ) -> Message:
     """The customer writes again; a solved or closed case reopens to the same owner."""
     with transaction.atomic():
@@ -401,6 +408,7 @@ def add_customer_message(
             author_customer=customer,
             author_name=customer.name,
             body=body,
+            quoted_text=quoted,
         )
         _store_attachments(message, attachments)
         ticket.last_customer_message_at = timezone.now()
@@ -415,6 +423,24 @@ def add_customer_message(
                 )
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
         ticket.save()
+    return message
+
+
+def add_automatic_message(ticket: Ticket, *, body: str, reason: str) -> Message:
+    """An auto-reply or similar arrived on a case: shown, never answered, never reopens it."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Message.Direction.INBOUND,
+            channel=Channel.EMAIL,
+            written_by=Message.WrittenBy.AUTOMATION,
+            author_name=ticket.requester.name,
+            body=body,
+        )
+        _event(
+            ticket, TicketEvent.Kind.AUTOMATIC, label="Nåbar", reason=reason, message_id=message.pk
+        )
     return message
 
 

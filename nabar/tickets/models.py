@@ -154,6 +154,8 @@ class Message(models.Model):
     )
     author_name = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # The quoted history and signature folded away from an e-mail, one click away.
+    quoted_text = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -204,6 +206,8 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", _("Reopened")
         RECEIPT = "receipt", _("Receipt sent")
         ESTIMATE = "estimate", _("Expected reply time announced")
+        AUTOMATIC = "automatic", _("Automatic mail received")
+        BOUNCED = "bounced", _("Mail to the customer bounced")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scipy.stats import gamma
-
 from nabar.sla.clock import BusinessHours, add_business_time
+
+
+def erlang_cdf(t: float, *, steps: int, rate: float) -> float:
+    """P(the sum of ``steps`` exponential waits at ``rate`` is at most ``t``)."""
+    if t <= 0:
+        return 0.0
+    x = rate * t
+    term = math.exp(-x)
+    total = term
+    for i in range(1, steps):
+        term *= x / i
+        total += term
+    return max(0.0, min(1.0, 1.0 - total))
+
+
+def erlang_quantile(q: float, *, steps: int, rate: float) -> float:
+    """The ``q`` quantile of that sum, by bisection (monotone, so this always converges)."""
+    low, high = 0.0, (steps + 10 * math.sqrt(steps) + 10) / rate
+    for _ in range(80):
+        mid = (low + high) / 2
+        if erlang_cdf(mid, steps=steps, rate=rate) < q:
+            low = mid
+        else:
+            high = mid
+    return high
 
 
 @dataclass(frozen=True)
@@ -47,8 +71,8 @@ def predict_written_wait(
         )
     steps = ahead + 1
     scale = 1 / replies_per_hour
-    median_h = float(gamma.ppf(0.5, steps, scale=scale))
-    p90_h = float(gamma.ppf(0.9, steps, scale=scale))
+    median_h = erlang_quantile(0.5, steps=steps, rate=replies_per_hour)
+    p90_h = erlang_quantile(0.9, steps=steps, rate=replies_per_hour)
     likely = add_business_time(now, timedelta(hours=median_h), hours)
     latest = add_business_time(now, timedelta(hours=p90_h), hours)
     return WaitEstimate(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 SERVERS = ("granian", "gunicorn")
@@ -68,6 +69,7 @@ class Command(BaseCommand):
                 "warning",
                 "nabar.wsgi:application",
             ]
+        call_command("optimize_db", verbosity=0)
         processes: list[subprocess.Popen[bytes]] = []
         env = os.environ | {"DJANGO_SETTINGS_MODULE": "nabar.settings"}
         try:

@@ -1,0 +1,268 @@
+"""Inbound mail end to end: stored first, then a case, a follow-up, an automatic mail or a bounce."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail as django_mail
+
+from nabar.mail import tokens
+from nabar.mail.intake import process_inbound, store_raw
+from nabar.mail.models import InboundEmail, OutboundEmail
+from nabar.tickets import actions
+from nabar.tickets.models import Message, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def eml(
+    *,
+    sender="karin@example.se",
+    to="kontakt@exempel.example",
+    subject="Fråga om fakturan",
+    body="Hej, min faktura är fel.",
+    headers="",
+    message_id=None,
+) -> bytes:
+    lines = [f"From: Karin Lund <{sender}>", f"To: {to}", f"Subject: {subject}"]
+    if message_id:
+        lines.append(f"Message-ID: <{message_id}>")
+    if headers:
+        lines.extend(headers.strip().splitlines())
+    lines.append("Content-Type: text/plain; charset=utf-8")
+    return ("\r\n".join(lines) + "\r\n\r\n" + body + "\r\n").encode()
+
+
+def receive(raw: bytes, organisation) -> InboundEmail:
+    stored, _created = store_raw(raw, source=InboundEmail.Source.IMPORT, organisation=organisation)
+    stored.refresh_from_db()
+    return stored
+
+
+def test_a_new_mail_opens_a_case_and_the_sender_gets_a_receipt_naming_the_owner(
+    organisation, alice
+):
+    inbound = receive(eml(message_id="m1@example.se"), organisation)
+
+    assert inbound.status == InboundEmail.Status.NEW_CASE
+    ticket = inbound.ticket
+    assert ticket.channel == "email"
+    assert ticket.subject == "Fråga om fakturan"
+    assert ticket.owner == alice
+    (receipt,) = django_mail.outbox
+    assert receipt.to == ["karin@example.se"]
+    assert ticket.reference in receipt.subject
+    assert "Alice" in receipt.body
+    assert receipt.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert tokens.ticket_id_from([receipt.extra_headers["Reply-To"]]) == ticket.pk
+
+
+def test_a_reply_to_our_mail_lands_in_the_same_case_with_the_same_owner(organisation, alice, bob):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+    actions.reply_to_customer(ticket, agent=ticket.owner, body="Hej Karin, nu är det rättat.")
+    our_reply = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).get()
+    body = "Tack!\n\nDen mån 23 nov. 2026 kl 10:12 skrev Alice <kontakt@exempel.example>:\n> Hej Karin, nu är det rättat.\n"
+
+    inbound = receive(
+        eml(
+            subject="Sv: något helt annat",
+            body=body,
+            headers=f"In-Reply-To: <{our_reply.rfc_message_id}>",
+        ),
+        organisation,
+    )
+
+    assert inbound.status == InboundEmail.Status.FOLLOW_UP
+    assert inbound.ticket_id == ticket.pk
+    latest = ticket.messages.filter(direction=Message.Direction.INBOUND).last()
+    assert latest.body == "Tack!"
+    assert "nu är det rättat" in latest.quoted_text
+    ticket.refresh_from_db()
+    assert ticket.owner_id == alice.pk or ticket.owner_id == bob.pk
+    assert Ticket.objects.count() == 1
+
+
+def test_the_reply_address_token_finds_the_case_without_any_headers(organisation, alice):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+
+    inbound = receive(
+        eml(
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            subject="Ny fråga",
+            body="En sak till.",
+        ),
+        organisation,
+    )
+
+    assert inbound.ticket_id == ticket.pk
+
+
+def test_a_forged_token_does_not_reach_the_case(organisation, alice):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+
+    inbound = receive(
+        eml(
+            sender="mallory@example.com",
+            to=f"kontakt+c{ticket.pk}x0123456789abcdef@exempel.example",
+            body="Släpp in mig",
+        ),
+        organisation,
+    )
+
+    assert inbound.status == InboundEmail.Status.NEW_CASE
+    assert inbound.ticket_id != ticket.pk
+
+
+def test_the_case_number_in_the_subject_counts_only_for_someone_on_the_case(organisation, alice):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+
+    own = receive(
+        eml(subject=f"[{ticket.reference}] En sak till", body="Jag glömde en sak."), organisation
+    )
+    stranger = receive(
+        eml(
+            sender="mallory@example.com",
+            subject=f"[{ticket.reference}] Hej",
+            body="Jag är inte Karin.",
+        ),
+        organisation,
+    )
+
+    assert own.ticket_id == ticket.pk
+    assert stranger.ticket_id != ticket.pk
+    assert stranger.status == InboundEmail.Status.NEW_CASE
+
+
+def test_the_same_message_delivered_twice_is_one_message(organisation, alice):
+    raw = eml(message_id="twice@example.se")
+    first, created_first = store_raw(
+        raw, source=InboundEmail.Source.IMAP, organisation=organisation
+    )
+    again, created_again = store_raw(
+        raw, source=InboundEmail.Source.SMTP, organisation=organisation
+    )
+    relayed, created_relayed = store_raw(
+        b"Received: from relay\r\n" + raw,
+        source=InboundEmail.Source.SMTP,
+        organisation=organisation,
+    )
+
+    assert created_first
+    assert not created_again
+    assert not created_relayed
+    assert first.pk == again.pk == relayed.pk
+    assert Ticket.objects.count() == 1
+
+
+def test_an_auto_reply_is_recognised_and_never_answered(organisation, alice):
+    inbound = receive(
+        eml(subject="Automatiskt svar: Fråga", headers="Auto-Submitted: auto-replied"), organisation
+    )
+
+    assert inbound.status == InboundEmail.Status.AUTOMATIC
+    assert Ticket.objects.count() == 0
+    assert django_mail.outbox == []
+
+
+def test_an_auto_reply_on_a_case_is_shown_there_but_does_not_reopen_it(organisation, alice):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+    actions.reply_to_customer(ticket, agent=alice, body="Klart.", status=Ticket.Status.SOLVED)
+    our_reply = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).get()
+
+    inbound = receive(
+        eml(
+            subject="Frånvaro",
+            headers=f"In-Reply-To: <{our_reply.rfc_message_id}>",
+            body="Jag är ledig till måndag.",
+        ),
+        organisation,
+    )
+
+    assert inbound.status == InboundEmail.Status.AUTOMATIC
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.SOLVED
+    assert (
+        ticket.messages.filter(
+            written_by=Message.WrittenBy.AUTOMATION, direction=Message.Direction.INBOUND
+        ).count()
+        == 1
+    )
+
+
+def test_an_autoresponder_without_headers_cannot_start_a_mail_loop(organisation, alice):
+    for i in range(10):
+        receive(
+            eml(
+                sender="robot@example.com",
+                subject=f"Re: Tack för ditt mejl {i}",
+                body=f"Vi har tagit emot ditt mejl {i}.",
+            ),
+            organisation,
+        )
+
+    receipts = OutboundEmail.objects.filter(
+        to_address="robot@example.com", kind=OutboundEmail.Kind.RECEIPT
+    )
+    assert receipts.count() == 3
+    assert InboundEmail.objects.filter(detail__contains="receipt withheld").count() == 7
+
+
+def test_a_bounce_of_our_receipt_is_shown_on_the_case(organisation, alice):
+    ticket = receive(
+        eml(sender="nobody@example.se", message_id="m1@example.se"), organisation
+    ).ticket
+    receipt = OutboundEmail.objects.get()
+    bounce = (
+        "From: MAILER-DAEMON@mx.example.se\r\nTo: kontakt@exempel.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        "--R\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n"
+        "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.se\r\n\r\n"
+        "Final-Recipient: rfc822; nobody@example.se\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{receipt.rfc_message_id}>\r\n--R--\r\n"
+    ).encode()
+
+    inbound = receive(bounce, organisation)
+
+    assert inbound.status == InboundEmail.Status.BOUNCE
+    receipt.refresh_from_db()
+    assert receipt.status == OutboundEmail.Status.BOUNCED
+    event = ticket.events.get(kind=TicketEvent.Kind.BOUNCED)
+    assert event.data["to"] == "nobody@example.se"
+    assert Ticket.objects.count() == 1
+
+
+def test_a_message_that_cannot_be_understood_is_kept_raw_and_flagged(organisation, alice):
+    raw = b"\x00\x01\x02 not a mail at all"
+
+    inbound = receive(raw, organisation)
+
+    assert inbound.status == InboundEmail.Status.FAILED
+    assert bytes(inbound.raw) == raw
+    assert inbound.detail
+    assert Ticket.objects.count() == 0
+
+
+def test_a_processed_message_is_never_processed_twice(organisation, alice):
+    inbound = receive(eml(message_id="retry@example.se"), organisation)
+    InboundEmail.objects.filter(pk=inbound.pk).update(status=InboundEmail.Status.FAILED)
+
+    assert process_inbound(inbound.pk) is None
+    assert Ticket.objects.count() == 1
+
+
+def test_a_flagged_message_succeeds_when_retried_after_the_cause_is_fixed(db, organisation, alice):
+    stored, _ = store_raw(eml(to="ny@exempel.example"), source=InboundEmail.Source.SMTP)
+    stored.refresh_from_db()
+    assert stored.status == InboundEmail.Status.FAILED
+    organisation.email_address = "ny@exempel.example"
+    organisation.save()
+
+    assert process_inbound(stored.pk) == InboundEmail.Status.NEW_CASE
+    assert Ticket.objects.count() == 1
+
+
+def test_a_mail_to_an_address_no_organisation_uses_is_flagged(db, organisation):
+    stored, _ = store_raw(eml(to="someone@elsewhere.example"), source=InboundEmail.Source.SMTP)
+
+    stored.refresh_from_db()
+    assert stored.status == InboundEmail.Status.FAILED
+    assert "no organisation" in stored.detail

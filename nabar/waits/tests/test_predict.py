@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from scipy.stats import gamma
+
+from nabar.sla.clock import BusinessHours
+from nabar.waits.predict import erlang_quantile, predict_written_wait
+
+ALWAYS = BusinessHours.always("UTC")
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 7, 40, 300])
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9, 0.99])
+def test_the_quantile_matches_the_gamma_distribution(steps, q):
+    assert erlang_quantile(q, steps=steps, rate=3.0) == pytest.approx(
+        gamma.ppf(q, steps, scale=1 / 3.0), rel=1e-6
+    )
+
+
+def test_more_cases_ahead_means_a_later_and_wider_range():
+    near = predict_written_wait(
+        ahead=0, replies_per_hour=4, now=NOW, hours=ALWAYS, fallback=timedelta(hours=4)
+    )
+    far = predict_written_wait(
+        ahead=12, replies_per_hour=4, now=NOW, hours=ALWAYS, fallback=timedelta(hours=4)
+    )
+
+    assert near.median_seconds < far.median_seconds
+    assert far.median_seconds < far.p90_seconds
+    assert far.median_seconds == pytest.approx(3600 * gamma.ppf(0.5, 13, scale=0.25), rel=1e-3)
+
+
+def test_with_too_little_history_it_says_so_and_uses_the_target():
+    estimate = predict_written_wait(
+        ahead=3, replies_per_hour=None, now=NOW, hours=ALWAYS, fallback=timedelta(hours=4)
+    )
+
+    assert estimate.enough_data is False
+    assert estimate.p90_seconds == 4 * 3600
+    assert "too little" in estimate.basis
+
+
+def test_the_wait_is_laid_onto_opening_hours():
+    office = BusinessHours.from_spec(
+        {"mon": [["08:00", "10:00"]], "tue": [["08:00", "10:00"]]}, tz="UTC"
+    )
+
+    estimate = predict_written_wait(
+        ahead=0, replies_per_hour=0.25, now=NOW, hours=office, fallback=timedelta(hours=4)
+    )
+
+    # About 2.8 open hours: the last hour on Monday, the rest on Tuesday morning.
+    assert estimate.median_seconds > 20 * 3600
