@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from email.header import decode_header
+from email.header import Header, decode_header
 
 MAX_HEADER_CHARS = 8_000
 MAX_ENCODED_WORDS = 200
@@ -78,7 +78,9 @@ def decode_header_value(value: object) -> tuple[str, list[str]]:
     defects: list[str] = []
     if value is None:
         return "", defects
-    if isinstance(value, bytes):
+    if isinstance(value, Header):
+        raw = _header_bytes(value)
+    elif isinstance(value, bytes):
         raw = value
     else:
         text = str(value)
@@ -116,3 +118,11 @@ def _decode_words(text: str, defects: list[str]) -> str:
             defects.extend(more)
             out.append(decoded)
     return "".join(out)
+
+
+def _header_bytes(value: Header) -> bytes:
+    """The raw bytes behind a header the email package could not decode (8-bit, no label)."""
+    out: list[bytes] = []
+    for piece, _label in decode_header(value):
+        out.append(piece if isinstance(piece, bytes) else piece.encode("utf-8", "surrogateescape"))
+    return b"".join(out)

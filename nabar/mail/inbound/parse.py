@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy as email_policy
 from email.message import Message
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from nabar.mail.inbound.attachments import (
@@ -88,7 +89,12 @@ def _parse(raw: bytes) -> ParsedMail:
         walk.defects.append("NUL bytes removed")
     if not raw.strip():
         return ParsedMail(defects=("empty message",), ok=False)
-    message = email.message_from_bytes(raw, policy=email_policy.compat32)
+    try:
+        message = email.message_from_bytes(raw, policy=email_policy.compat32)
+    except RecursionError:
+        parser = BytesParser(policy=email_policy.compat32)
+        message = parser.parsebytes(raw, headersonly=True)
+        walk.defects.append("MIME nested too deeply to read: body kept as raw text")
     if not any(k.lower() in {"from", "to", "subject", "date", "message-id"} for k in message):
         walk.defects.append("no recognisable mail headers")
     for defect in message.defects[:10]:
@@ -164,6 +170,12 @@ def _walk(part: Message, walk: _Walk, *, depth: int) -> None:
         walk.defects.append(f"MIME nested deeper than {MAX_DEPTH}: the rest ignored")
         return
     content_type = part.get_content_type()
+    if content_type in {"message/rfc822", "text/rfc822-headers"} and depth > 0:
+        walk.original_headers.append(_original_headers(part))
+        return
+    if content_type in {"message/delivery-status", "message/global-delivery-status"}:
+        walk.report.append(_report_text(part, walk))
+        return
     if part.is_multipart():
         children = part.get_payload()
         if not isinstance(children, list):
@@ -173,12 +185,6 @@ def _walk(part: Message, walk: _Walk, *, depth: int) -> None:
         for child in children:
             if isinstance(child, Message):
                 _walk(child, walk, depth=depth + 1)
-        return
-    if content_type in {"message/rfc822", "text/rfc822-headers"} and depth > 0:
-        walk.original_headers.append(_original_headers(part))
-        return
-    if content_type in {"message/delivery-status", "message/global-delivery-status"}:
-        walk.report.append(_payload_text(part, walk))
         return
     if content_type == "message/feedback-report":
         walk.feedback.append(_payload_text(part, walk))
@@ -244,6 +250,19 @@ def _payload_text(part: Message, walk: _Walk) -> str:
     text, notes = decode_bytes(data, label)
     walk.defects.extend(notes)
     return text
+
+
+def _report_text(part: Message, walk: _Walk) -> str:
+    """A delivery-status part: the email package splits it into header blocks."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = [
+            "\n".join(f"{k}: {v}" for k, v in block.items()[:50])
+            for block in payload[:100]
+            if isinstance(block, Message)
+        ]
+        return "\n\n".join(blocks)
+    return _payload_text(part, walk)
 
 
 def _original_headers(part: Message) -> str:
