@@ -180,9 +180,10 @@ def _walk(part: Message, walk: _Walk, *, depth: int) -> None:
         children = part.get_payload()
         if not isinstance(children, list):
             return
+        parts = [child for child in children if isinstance(child, Message)]
         if content_type == "multipart/alternative":
-            children = _preferred_alternative(children)
-        for child in children:
+            parts = _preferred_alternative(parts)
+        for child in parts:
             if isinstance(child, Message):
                 _walk(child, walk, depth=depth + 1)
         return
