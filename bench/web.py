@@ -79,7 +79,7 @@ def load(cases: int) -> dict[str, str]:
         user = User.objects.create_user(
             username=f"agent{i}", password="x" * 12, first_name=f"Agent{i}"
         )
-        agent = Agent.objects.create(user=user, organisation=org, capacity=100_000)
+        agent = Agent.objects.create(user=user, organisation=org, capacity=10_000)
         agent.teams.add(team)
         agents.append(agent)
     rng = random.Random(7)
@@ -172,7 +172,7 @@ def load(cases: int) -> dict[str, str]:
 def wrk(
     url: str, *, seconds: int, headers: list[str], script: str | None = None, connections: int = 8
 ) -> dict[str, float]:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for header in headers:
         cmd += ["-H", header]
     if script:
@@ -306,6 +306,16 @@ def main() -> None:
                 for url in (f"{base}/inbox/", f"{base}/cases/{info['case']}/"):
                     subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", cookie, url], check=True)
                 results = {
+                    # One connection: the latency one agent sees. Eight: throughput under load.
+                    "inbox, 1 connection": wrk(
+                        f"{base}/inbox/", seconds=args.seconds, headers=[cookie], connections=1
+                    ),
+                    "case page, 1 connection": wrk(
+                        f"{base}/cases/{info['case']}/",
+                        seconds=args.seconds,
+                        headers=[cookie],
+                        connections=1,
+                    ),
                     "inbox": wrk(f"{base}/inbox/", seconds=args.seconds, headers=[cookie]),
                     "inbox search": wrk(
                         f"{base}/inbox/?q=faktura", seconds=args.seconds, headers=[cookie]

@@ -22,8 +22,8 @@ from django.utils import timezone
 from nabar.accounts.models import Organisation
 from nabar.customers.models import ContactPoint
 from nabar.mail import tokens
+from nabar.mail.inbound import ParsedMail, parse_message
 from nabar.mail.models import InboundEmail, Mailbox, OutboundEmail
-from nabar.mail.parsing import ParsedMail, parse_message
 from nabar.tickets import actions
 from nabar.tickets.models import Channel, Message, Ticket, TicketEvent
 
@@ -162,10 +162,11 @@ def _decide(
     body = parsed.visible_text or parsed.text or parsed.subject
     files = _uploads(parsed)
     if parsed.auto:
+        reason = f"{parsed.auto.kind}: {parsed.auto.reason}"
         if ticket is None:
-            return InboundEmail.Status.AUTOMATIC, parsed.auto, None, None
-        message = actions.add_automatic_message(ticket, body=body, reason=parsed.auto)
-        return InboundEmail.Status.AUTOMATIC, parsed.auto, ticket, message
+            return InboundEmail.Status.AUTOMATIC, reason, None, None
+        message = actions.add_automatic_message(ticket, body=body, reason=reason)
+        return InboundEmail.Status.AUTOMATIC, reason, ticket, message
     if ticket is not None:
         message = actions.add_customer_message(
             ticket, body=body, channel=Channel.EMAIL, attachments=files, quoted=parsed.quoted_text

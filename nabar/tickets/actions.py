@@ -63,6 +63,22 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile]) -> None:
         attachment.save()
 
 
+def _customer_message(
+    ticket: Ticket, customer: Customer, *, body: str, channel: str, quoted: str = ""
+) -> Message:
+    """A message the customer wrote, in any channel."""
+    return Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.INBOUND,
+        channel=channel,
+        written_by=Message.WrittenBy.PERSON,
+        author_customer=customer,
+        author_name=customer.name,
+        body=body,
+        quoted_text=quoted,
+    )
+
+
 def least_loaded_agent(organisation: Organisation) -> Agent | None:
     """The available agent of the default team with the fewest open cases (within capacity)."""
     agents = Agent.objects.filter(
@@ -164,15 +180,8 @@ def _open_ticket(
         submission_key=submission_key,
         last_customer_message_at=now,
     )
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.INBOUND,
-        channel=channel,
-        written_by=Message.WrittenBy.PERSON,
-        author_customer=customer,
-        author_name=case.name,
-        body=case.body,
-        quoted_text=case.quoted,
+    message = _customer_message(
+        ticket, customer, body=case.body, channel=channel, quoted=case.quoted
     )
     _store_attachments(message, attachments)
     _event(
@@ -400,16 +409,7 @@ def add_customer_message(
     with transaction.atomic():
         ticket = _lock(ticket)
         customer = ticket.requester
-        message = Message.objects.create(
-            ticket=ticket,
-            direction=Message.Direction.INBOUND,
-            channel=channel,
-            written_by=Message.WrittenBy.PERSON,
-            author_customer=customer,
-            author_name=customer.name,
-            body=body,
-            quoted_text=quoted,
-        )
+        message = _customer_message(ticket, customer, body=body, channel=channel, quoted=quoted)
         _store_attachments(message, attachments)
         ticket.last_customer_message_at = timezone.now()
         _event(ticket, TicketEvent.Kind.CUSTOMER_WROTE, label=customer.name, message_id=message.pk)
@@ -454,15 +454,7 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
         ticket = _lock(ticket)
         customer = ticket.requester
         if comment:
-            Message.objects.create(
-                ticket=ticket,
-                direction=Message.Direction.INBOUND,
-                channel=Channel.WEB,
-                written_by=Message.WrittenBy.PERSON,
-                author_customer=customer,
-                author_name=customer.name,
-                body=comment,
-            )
+            _customer_message(ticket, customer, body=comment, channel=Channel.WEB)
             ticket.last_customer_message_at = timezone.now()
         if solved:
             _set_status(ticket, Ticket.Status.SOLVED, label=customer.name)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from nabar.conftest import SHARED_DIR
+from nabar.mail.inbound import parse_message
 from nabar.mail.intake import store_raw
 from nabar.mail.models import InboundEmail
-from nabar.mail.parsing import parse_message
 
 CORPUS = SHARED_DIR / "corpus" / "email"
 SKIP_NAMES = ("LICENSE", "README", "NOTICE", "COPYING")
