@@ -172,7 +172,15 @@ def load(cases: int) -> dict[str, str]:
 def wrk(
     url: str, *, seconds: int, headers: list[str], script: str | None = None, connections: int = 8
 ) -> dict[str, float]:
-    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for header in headers:
         cmd += ["-H", header]
     if script:

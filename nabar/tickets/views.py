@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -30,8 +31,6 @@ INBOX_COLUMNS = (
     "subject",
     "status",
     "due_at",
-    "created_at",
-    "organisation_id",
     "requester__name",
     "owner__user__first_name",
     "owner__user__display_name",
@@ -65,22 +64,28 @@ class InboxRow:
     due_text: str
 
 
-def inbox_rows(cases: list[Ticket], *, organisation: Organisation) -> list[InboxRow]:
+def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> list[InboxRow]:
     """What the inbox shows of each case, prepared once: a page of 50 renders in a few ms."""
     detail_prefix = reverse("tickets:detail", kwargs={"number": 0})[:-2]
     statuses = dict(Ticket.Status.choices)
     months = {number: str(name) for number, name in MONTHS_3.items()}
     rows = []
     for case in cases:
-        due = timezone.localtime(case.due_at) if case.due_at else None
+        due = timezone.localtime(case["due_at"]) if case["due_at"] else None
+        owner = (
+            case["owner__user__display_name"]
+            or case["owner__user__first_name"]
+            or case["owner__user__username"]
+            or ""
+        )
         rows.append(
             InboxRow(
-                url=f"{detail_prefix}{case.number}/",
-                reference=f"{organisation.case_prefix}-{case.number}",
-                subject=case.subject,
-                customer=case.requester.name,
-                owner=case.owner.name if case.owner else "",
-                status=str(statuses.get(case.status, case.status)),
+                url=f"{detail_prefix}{case['number']}/",
+                reference=f"{organisation.case_prefix}-{case['number']}",
+                subject=case["subject"],
+                customer=case["requester__name"],
+                owner=owner,
+                status=str(statuses.get(case["status"], case["status"])),
                 due_iso=due.isoformat() if due else "",
                 due_text=f"{due.day} {months[due.month]} {due:%H:%M}" if due else "",
             )
@@ -105,11 +110,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     # Three counts, each answered from its own index, instead of one scan of every open case.
     counts = {key: queryset.count() for key, queryset in views.items()}
+    # Plain values, not model instances: a page of 50 cases would otherwise build 200 objects.
     cases = list(
         (_search(base, query) if query else views[view])
-        .select_related("requester", "owner__user")
-        .only(*INBOX_COLUMNS)
-        .order_by(F("due_at").asc(nulls_last=True), "created_at")[:INBOX_PAGE_SIZE]
+        .order_by(F("due_at").asc(nulls_last=True), "created_at")
+        .values(*INBOX_COLUMNS)[:INBOX_PAGE_SIZE]
     )
     rows = inbox_rows(cases, organisation=agent.organisation)
     context = {
