@@ -205,38 +205,11 @@ def wrk(
 def run_server(
     server: str, port: int, env: dict[str, str], workers: int
 ) -> subprocess.Popen[bytes]:
-    bin_dir = Path(sys.executable).parent
-    if server == "granian":
-        cmd = [
-            str(bin_dir / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            "4",
-            "--no-ws",
-            "--log-level",
-            "error",
-            "nabar.wsgi:application",
-        ]
-    else:
-        cmd = [
-            str(bin_dir / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-            "--log-level",
-            "error",
-            "nabar.wsgi:application",
-        ]
+    from nabar.lib.management.commands.serve import web_server_command
+
+    cmd = web_server_command(
+        server, host="127.0.0.1", port=port, workers=workers, log_level="error"
+    )
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

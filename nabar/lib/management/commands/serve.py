@@ -17,6 +17,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 SERVERS = ("granian", "gunicorn")
 
 
+def web_server_command(
+    server: str, *, host: str, port: int, workers: int, log_level: str = "warning"
+) -> list[str]:
+    """The production WSGI server's command line (granian by default; gunicorn on request)."""
+    bin_dir = Path(sys.executable).parent
+    if server == "granian":
+        return [
+            str(bin_dir / "granian"),
+            *("--interface", "wsgi", "--host", host, "--port", str(port)),
+            *("--workers", str(workers), "--blocking-threads", "4", "--no-ws"),
+            *("--log-level", log_level, "nabar.wsgi:application"),
+        ]
+    return [
+        str(bin_dir / "gunicorn"),
+        *("--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4"),
+        *("--log-level", log_level, "nabar.wsgi:application"),
+    ]
+
+
 class Command(BaseCommand):
     help = "Start the web server (granian, WSGI) and the task worker; stop both with Ctrl+C."
 
@@ -37,38 +56,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         host, port, workers = options["host"], options["port"], options["workers"]
-        bin_dir = Path(sys.executable).parent
-        if options["server"] == "granian":
-            web = [
-                str(bin_dir / "granian"),
-                "--interface",
-                "wsgi",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                "4",
-                "--no-ws",
-                "--log-level",
-                "warning",
-                "nabar.wsgi:application",
-            ]
-        else:
-            web = [
-                str(bin_dir / "gunicorn"),
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-                "nabar.wsgi:application",
-            ]
+        web = web_server_command(options["server"], host=host, port=port, workers=workers)
         call_command("optimize_db", verbosity=0)
         processes: list[subprocess.Popen[bytes]] = []
         env = os.environ | {"DJANGO_SETTINGS_MODULE": "nabar.settings"}

@@ -1,0 +1,45 @@
+"""The public rate limit, in one process and shared between web servers through Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import caches
+
+from nabar.lib.ratelimit import over_limit
+
+REDIS_URL = os.environ.get("NABAR_TEST_REDIS_URL", "")
+
+
+def test_the_limit_lets_through_exactly_the_allowed_number():
+    scope = f"test-{uuid.uuid4().hex}"
+
+    results = [over_limit(scope, "10.0.0.1", limit=3, window_seconds=60) for _ in range(5)]
+
+    assert results == [False, False, False, True, True]
+
+
+def test_each_client_address_has_its_own_count():
+    scope = f"test-{uuid.uuid4().hex}"
+    for _ in range(3):
+        over_limit(scope, "10.0.0.1", limit=3, window_seconds=60)
+
+    assert over_limit(scope, "10.0.0.2", limit=3, window_seconds=60) is False
+
+
+@pytest.mark.skipif(
+    not REDIS_URL, reason="NABAR_TEST_REDIS_URL is not set (./nabarctl test sets it)"
+)
+def test_two_web_servers_share_one_limit_through_redis(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    scope = f"test-{uuid.uuid4().hex}"
+    first_server = over_limit(scope, "10.0.0.9", limit=2, window_seconds=60)
+    caches["default"].close()  # the second server has its own connection
+    second_server = over_limit(scope, "10.0.0.9", limit=2, window_seconds=60)
+    third = over_limit(scope, "10.0.0.9", limit=2, window_seconds=60)
+
+    assert (first_server, second_server, third) == (False, False, True)
