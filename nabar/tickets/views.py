@@ -18,24 +18,16 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nabar.accounts.models import Organisation
+from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
+from nabar.customers.models import Customer
 from nabar.tickets import access, actions
 from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
 from nabar.tickets.models import Ticket
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
-INBOX_COLUMNS = (
-    "number",
-    "subject",
-    "status",
-    "due_at",
-    "requester__name",
-    "owner__user__first_name",
-    "owner__user__display_name",
-    "owner__user__username",
-)
+INBOX_COLUMNS = ("number", "subject", "status", "due_at", "requester_id", "owner_id")
 NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
 
 
@@ -65,26 +57,29 @@ class InboxRow:
 
 
 def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> list[InboxRow]:
-    """What the inbox shows of each case, prepared once: a page of 50 renders in a few ms."""
+    """What the inbox shows of each case, prepared once: a page of 50 renders in a few ms.
+
+    Names are fetched by id for just these cases, instead of joined into the sorted query: a
+    join lets PostgreSQL choose to read every customer before sorting.
+    """
+    customers = dict(
+        Customer.objects.filter(pk__in={c["requester_id"] for c in cases}).values_list("pk", "name")
+    )
+    owner_ids = {c["owner_id"] for c in cases if c["owner_id"]}
+    owners = {a.pk: a.name for a in Agent.objects.filter(pk__in=owner_ids).select_related("user")}
     detail_prefix = reverse("tickets:detail", kwargs={"number": 0})[:-2]
     statuses = dict(Ticket.Status.choices)
     months = {number: str(name) for number, name in MONTHS_3.items()}
     rows = []
     for case in cases:
         due = timezone.localtime(case["due_at"]) if case["due_at"] else None
-        owner = (
-            case["owner__user__display_name"]
-            or case["owner__user__first_name"]
-            or case["owner__user__username"]
-            or ""
-        )
         rows.append(
             InboxRow(
                 url=f"{detail_prefix}{case['number']}/",
                 reference=f"{organisation.case_prefix}-{case['number']}",
                 subject=case["subject"],
-                customer=case["requester__name"],
-                owner=owner,
+                customer=customers.get(case["requester_id"], ""),
+                owner=owners.get(case["owner_id"], ""),
                 status=str(statuses.get(case["status"], case["status"])),
                 due_iso=due.isoformat() if due else "",
                 due_text=f"{due.day} {months[due.month]} {due:%H:%M}" if due else "",
