@@ -24,4 +24,5 @@ class Command(BaseCommand):
         statement = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
         with connection.cursor() as cursor:
             cursor.execute(statement)
-        self.stdout.write(f"Statistics updated in {time.perf_counter() - started:.1f} s.")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Statistics updated in {time.perf_counter() - started:.1f} s.")
