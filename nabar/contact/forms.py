@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from nabar.lib.uploads import AttachmentsField
@@ -73,21 +72,9 @@ class ContactForm(forms.Form):
     # A field people never see; automated spam fills it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    # Files kept from an earlier try of the same form count towards the limit.
-    already_attached = 0
-
     def raw_submission_key(self) -> str:
         key = str(self.data.get("submission_key", ""))
         return key if SUBMISSION_KEY_RE.fullmatch(key) else ""
-
-    def clean_attachments(self) -> list[object]:
-        files = self.cleaned_data["attachments"]
-        limit = settings.NABAR_ATTACHMENTS_PER_MESSAGE
-        if len(files) + self.already_attached > limit:
-            raise forms.ValidationError(
-                _("You can attach at most %(count)d files.") % {"count": limit}
-            )
-        return files
 
     def clean_name(self) -> str:
         return clean_text(self.cleaned_data["name"]).strip()

@@ -15,11 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from nabar.accounts.models import Organisation
 from nabar.contact import access
 from nabar.contact import actions as contact_actions
 from nabar.contact.forms import ContactForm, FollowUpForm, VerdictForm
 from nabar.contact.models import PendingUpload
 from nabar.lib.ratelimit import client_address, over_limit
+from nabar.lib.uploads import AttachmentsField
 from nabar.sla.clock import is_open
 from nabar.tickets import actions
 from nabar.tickets.expected import business_hours
@@ -79,7 +81,9 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
         discarded = [p for p in kept if str(p.pk) in removed]
         kept = [p for p in kept if str(p.pk) not in removed]
         contact_actions.discard_pending(discarded)
-        form.already_attached = len(kept)
+        attachments = form.fields["attachments"]
+        assert isinstance(attachments, AttachmentsField)
+        attachments.already_attached = len(kept)
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
             files = [*map(contact_actions.as_uploaded, kept), *data["attachments"]]
@@ -225,6 +229,4 @@ def serve_attachment(attachment: Attachment) -> FileResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     """The front page lists the organisations' contact pages."""
-    from nabar.accounts.models import Organisation
-
     return render(request, "contact/home.html", {"organisations": Organisation.objects.all()})

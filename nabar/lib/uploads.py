@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import PurePath
 
 from django import forms
@@ -60,6 +59,8 @@ class AttachmentsField(forms.FileField):
     """Any number of files (up to the configured count), each checked for size and content."""
 
     widget = MultipleFileInput
+    # Files already kept from an earlier try of the same form count towards the limit.
+    already_attached = 0
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("required", False)
@@ -68,7 +69,7 @@ class AttachmentsField(forms.FileField):
     def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
         candidates = data if isinstance(data, list | tuple) else [data]
         files: list[UploadedFile] = [f for f in candidates if isinstance(f, UploadedFile)]
-        if len(files) > settings.NABAR_ATTACHMENTS_PER_MESSAGE:
+        if len(files) + self.already_attached > settings.NABAR_ATTACHMENTS_PER_MESSAGE:
             raise ValidationError(
                 _("You can attach at most %(count)d files.")
                 % {"count": settings.NABAR_ATTACHMENTS_PER_MESSAGE}
@@ -109,7 +110,3 @@ def check_upload(upload: UploadedFile) -> None:
             )
             % {"name": name}
         )
-
-
-def as_uploads(files: Sequence[UploadedFile] | None) -> list[UploadedFile]:
-    return list(files or [])

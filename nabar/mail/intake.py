@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -292,8 +293,6 @@ def _too_many_receipts(organisation: Organisation, address: str) -> bool:
 
 
 def _uploads(parsed: ParsedMail) -> list[SimpleUploadedFile]:
-    from django.conf import settings
-
     files = []
     for attachment in parsed.attachments:
         if len(attachment.data) > settings.NABAR_ATTACHMENT_MAX_BYTES or not attachment.data:

@@ -13,7 +13,6 @@ import smtplib
 from datetime import timedelta
 from email.utils import formataddr
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
@@ -179,10 +178,10 @@ def deliver(outbound_id: int) -> OutboundEmail.Status | None:
     return OutboundEmail.Status.SENT
 
 
-def due_for_retry(*, now: object | None = None) -> list[int]:
+def due_for_retry() -> list[int]:
     """Mails that should have been sent by now (e.g. the worker was down when they were queued)."""
-    moment = now or timezone.now()
-    stale = timezone.now() - timedelta(minutes=10)
+    moment = timezone.now()
+    stale = moment - timedelta(minutes=10)
     return list(
         OutboundEmail.objects.filter(
             Q(status=OutboundEmail.Status.QUEUED, created_at__lte=stale)
@@ -190,6 +189,3 @@ def due_for_retry(*, now: object | None = None) -> list[int]:
             | Q(status=OutboundEmail.Status.SENDING, updated_at__lte=stale)
         ).values_list("pk", flat=True)
     )
-
-
-__all__ = ["deliver", "due_for_retry", "queue_email", "render_email", "settings"]

@@ -16,10 +16,6 @@ def agent_for(user: object) -> Agent:
     return agent
 
 
-def tickets_for(agent: Agent) -> object:
-    return Ticket.objects.filter(organisation_id=agent.organisation_id)
-
-
 def get_ticket_for(user: object, number: int) -> Ticket:
     agent = agent_for(user)
     try:

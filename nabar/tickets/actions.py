@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
-from django.urls import reverse
 from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation
@@ -111,8 +111,6 @@ def _next_number(organisation: Organisation) -> int:
 
 
 def case_link(ticket: Ticket) -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + ticket.get_public_url()
 
 
@@ -469,11 +467,6 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
             # The customer waits for a person again: announce a fresh expected reply.
             ticket.first_response_at = None
-            ticket.save()
             _announce(ticket, expected.estimate_first_reply(ticket))
         ticket.save()
     return ticket
-
-
-def case_admin_url(ticket: Ticket) -> str:
-    return reverse("tickets:detail", kwargs={"number": ticket.number})

@@ -310,3 +310,18 @@ def test_a_kept_attachment_can_be_removed_before_sending(client, organisation, a
     assert Attachment.objects.count() == 0
     assert PendingUpload.objects.count() == 0
     assert Ticket.objects.count() == 1
+
+
+def test_kept_attachments_count_towards_the_limit(client, organisation, alice, settings):
+    settings.NABAR_ATTACHMENTS_PER_MESSAGE = 1
+    first = SimpleUploadedFile("ett.pdf", b"%PDF-1.4 ett", "application/pdf")
+    client.post(page_url(organisation), form_data(email="", attachments=first))
+    second = SimpleUploadedFile("tva.pdf", b"%PDF-1.4 tva", "application/pdf")
+
+    response = client.post(
+        page_url(organisation), form_data(attachments=second), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 422
+    assert "You can attach at most 1 files." in response.content.decode()
+    assert Ticket.objects.count() == 0
