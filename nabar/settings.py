@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "nabar.tickets",
     "nabar.mail",
     "nabar.contact",
+    "nabar.routing",
+    "nabar.sla",
+    "nabar.waits",
 ]
 
 MIDDLEWARE = [

@@ -223,3 +223,43 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """Something a person must look at now: a case about to breach, a third hand-off, an urgent case."""
+
+    class Kind(models.TextChoices):
+        URGENT = "urgent", _("Urgent case")
+        HANDOFFS = "handoffs", _("Case handed over too often")
+        BREACH_SOON = "breach_soon", _("Reply due soon")
+        BREACHED = "breached", _("Reply overdue")
+        NOBODY = "nobody", _("Nobody available")
+        LANGUAGE = "language", _("Nobody speaks the language")
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="alerts"
+    )
+    recipient = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="alerts")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            # One unread alert of a kind per person and case: sweeps may run many times.
+            models.UniqueConstraint(
+                fields=["recipient", "ticket", "kind"],
+                condition=Q(read_at__isnull=True),
+                name="one_unread_alert_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "nabar.sla"
