@@ -75,6 +75,24 @@ class Organisation(models.Model):
     first_reply_target_hours = models.PositiveSmallIntegerField(
         _("first reply target (working hours)"), default=4
     )
+    continuity_days = models.PositiveSmallIntegerField(
+        _("same owner for new cases within (days)"),
+        default=30,
+        help_text=_(
+            "A customer's new case goes to the owner of their last case within this many days."
+        ),
+    )
+    stand_in_after_hours = models.PositiveSmallIntegerField(
+        _("stand-in takes over after (hours away)"), default=4
+    )
+    language_fallback_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team for languages nobody speaks"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,6 +107,12 @@ class Organisation(models.Model):
         return self.intro_sv if language.startswith("sv") else (self.intro_en or self.intro_sv)
 
 
+class Strategy(models.TextChoices):
+    LOAD_BALANCED = "load_balanced", _("Fewest open cases first (within capacity)")
+    ROUND_ROBIN = "round_robin", _("In turn")
+    MANUAL = "manual", _("Picked by hand")
+
+
 class Team(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="teams", verbose_name=_("organisation")
@@ -101,6 +125,18 @@ class Team(models.Model):
         null=True,
         blank=True,
         related_name="led_teams",
+    )
+    skills = models.JSONField(
+        _("skills"),
+        default=list,
+        blank=True,
+        help_text=_("Product areas or categories this team handles, e.g. invoice, delivery."),
+    )
+    strategy = models.CharField(
+        _("assignment"), max_length=16, choices=Strategy, default=Strategy.LOAD_BALANCED
+    )
+    last_assigned = models.ForeignKey(
+        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -145,6 +181,9 @@ class Agent(models.Model):
         related_name="standing_in_for",
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    away_since = models.DateTimeField(null=True, blank=True, editable=False)
+    back_on = models.DateField(_("back on"), null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(_("open cases at most"), default=40)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -9,16 +9,19 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
-from nabar.accounts.models import Agent, Organisation
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.actions import find_or_create_customer
 from nabar.customers.models import Customer
 from nabar.mail.models import OutboundEmail
 from nabar.mail.outbox import queue_email, render_email
+from nabar.routing import actions as routing
+from nabar.routing.rules import transfer_allowed
 from nabar.tickets import expected
-from nabar.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
+from nabar.tickets.alerts import raise_alert, team_leads
+from nabar.tickets.models import Alert, Attachment, Channel, Message, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -77,30 +80,6 @@ def _customer_message(
         body=body,
         quoted_text=quoted,
     )
-
-
-def least_loaded_agent(organisation: Organisation) -> Agent | None:
-    """The available agent of the default team with the fewest open cases (within capacity)."""
-    agents = Agent.objects.filter(
-        organisation=organisation,
-        is_active=True,
-        user__is_active=True,
-        availability=Agent.Availability.AVAILABLE,
-    )
-    if organisation.default_team_id:
-        agents = agents.filter(teams=organisation.default_team_id)
-    candidates = list(agents.select_related("user").order_by("pk"))
-    if not candidates:
-        return None
-    load = dict(
-        Ticket.objects.open()
-        .filter(owner__in=candidates)
-        .values("owner")
-        .annotate(n=Count("pk"))
-        .values_list("owner", "n")
-    )
-    within = [a for a in candidates if load.get(a.pk, 0) < a.capacity]
-    return min(within, key=lambda a: (load.get(a.pk, 0), a.pk), default=None)
 
 
 def _next_number(organisation: Organisation) -> int:
@@ -164,17 +143,31 @@ def _open_ticket(
         organisation, name=case.name, email=case.email, phone=case.phone, language=case.language
     )
     number = _next_number(organisation)
-    owner = least_loaded_agent(organisation)
+    routed = routing.decide(
+        organisation,
+        customer=customer,
+        channel=channel,
+        text=f"{case.subject}\n{case.body}".strip(),
+        language_hint=case.language,
+    )
+    owner = routed.owner
     now = timezone.now()
     ticket = Ticket.objects.create(
         organisation=organisation,
         number=number,
         requester=customer,
         owner=owner,
-        team_id=organisation.default_team_id,
+        owner_since=now if owner else None,
+        team=routed.team,
         channel=channel,
         subject=case.subject or _subject_from(case.body),
-        language=case.language,
+        language=routed.language,
+        priority=routed.priority,
+        tags=routed.tags,
+        category=routed.category,
+        category_confidence=routed.category_confidence,
+        category_set_by=routed.category_set_by,
+        needs_triage=routed.needs_triage,
         submission_key=submission_key,
         last_customer_message_at=now,
     )
@@ -185,6 +178,7 @@ def _open_ticket(
     _event(
         ticket, TicketEvent.Kind.CREATED, label=case.name or customer.primary_email, channel=channel
     )
+    routing.record(ticket, routed)
     if owner is not None:
         _event(
             ticket,
@@ -192,7 +186,8 @@ def _open_ticket(
             label="Nåbar",
             owner=owner.name,
             owner_id=owner.pk,
-            reason="least_loaded",
+            reason=routed.owner_reason.get("code", ""),
+            because=routed.owner_reason,
         )
     estimate = expected.estimate_first_reply(ticket)
     _announce(ticket, estimate)
@@ -233,8 +228,7 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         "estimate": estimate,
         "link": case_link(ticket),
     }
-    language = ticket.language or "sv"
-    subject, text, html = render_email("receipt", context, language=language)
+    subject, text, html = render_email("receipt", context, language=reply_language(ticket))
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
@@ -306,6 +300,8 @@ def reply_to_customer(
             body=body,
         )
         _store_attachments(message, attachments)
+        if agent.pk == ticket.owner_id:
+            ticket.handover_note = ""
         # Only a person's reply stops the first-response clock.
         if ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -327,7 +323,7 @@ def reply_to_customer(
                 "link": case_link(ticket),
                 "attachments": [a.filename for a in message.attachments.all()],
             }
-            subject, text, html = render_email("reply", context, language=ticket.language or "sv")
+            subject, text, html = render_email("reply", context, language=reply_language(ticket))
             queue_email(
                 ticket.organisation,
                 to=address,
@@ -470,3 +466,251 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
             _announce(ticket, expected.estimate_first_reply(ticket))
         ticket.save()
     return ticket
+
+
+class TransferRefused(ValueError):
+    """A transfer that would send the case back where it came from, or has no note."""
+
+
+def holders(ticket: Ticket) -> list[int | None]:
+    """The owners the case has had, oldest first, from its timeline."""
+    owners: list[int | None] = []
+    for data in ticket.events.filter(
+        kind__in=[TicketEvent.Kind.ASSIGNED, TicketEvent.Kind.TRANSFERRED]
+    ).values_list("data", flat=True):
+        owner = data.get("owner_id")
+        if not owners or owners[-1] != owner:
+            owners.append(owner)
+    if not owners and ticket.owner_id:
+        owners.append(ticket.owner_id)
+    return owners
+
+
+def transfer_ticket(
+    ticket: Ticket,
+    *,
+    agent: Agent,
+    note: str,
+    to_owner: Agent | None = None,
+    to_team: Team | None = None,
+    why: str = "",
+) -> Ticket:
+    """Hand the case to another person or team with a note; the customer is told who and why.
+
+    The new owner sees the note at the top of the case. A transfer back to someone who had the
+    case before is refused (the case would bounce) and the team lead is alerted; the lead can
+    still give the case to anyone with a plain owner change. The third hand-off alerts the lead.
+    """
+    if not note.strip():
+        raise TransferRefused("note")
+    if to_owner is None and to_team is None:
+        raise TransferRefused("target")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if to_owner is None:
+            assert to_team is not None
+            to_owner = routing.owner_in_team(ticket, to_team)
+        if (
+            to_owner is not None
+            and to_owner.pk == ticket.owner_id
+            and to_team in (None, ticket.team)
+        ):
+            raise TransferRefused("same")
+        if to_owner is not None and not transfer_allowed(holders(ticket), to=to_owner.pk):
+            raise_alert(
+                team_leads(ticket),
+                ticket=ticket,
+                kind=Alert.Kind.HANDOFFS,
+                text=f"{ticket.reference}: {agent.name} → {to_owner.name}",
+            )
+            raise TransferRefused("loop")
+        previous = ticket.owner
+        previous_team = ticket.team
+        now = timezone.now()
+        ticket.owner = to_owner
+        if to_team is not None:
+            ticket.team = to_team
+        elif to_owner is not None and ticket.team_id not in set(
+            to_owner.teams.values_list("pk", flat=True)
+        ):
+            ticket.team = to_owner.teams.first() or ticket.team
+        ticket.owner_since = now
+        ticket.handoff_count += 1
+        ticket.handover_note = note.strip()
+        ticket.handover_from = agent.name
+        ticket.save()
+        _event(
+            ticket,
+            TicketEvent.Kind.TRANSFERRED,
+            agent=agent,
+            owner=to_owner.name if to_owner else "",
+            owner_id=to_owner.pk if to_owner else None,
+            previous=previous.name if previous else "",
+            team=ticket.team.name if ticket.team else "",
+            previous_team=previous_team.name if previous_team else "",
+            why=why,
+            handoffs=ticket.handoff_count,
+        )
+        if ticket.handoff_count >= 3:
+            raise_alert(
+                team_leads(ticket),
+                ticket=ticket,
+                kind=Alert.Kind.HANDOFFS,
+                text=f"{ticket.reference}: {ticket.handoff_count}",
+            )
+        _tell_customer_new_owner(ticket, why=why)
+    return ticket
+
+
+def _tell_customer_new_owner(
+    ticket: Ticket, *, why: str, away: bool = False, away_until: Any = None
+) -> None:
+    """A plain-words notice: who has the case now, why, and that nothing must be repeated."""
+    context = {
+        "ticket": ticket,
+        "organisation": ticket.organisation,
+        "owner_name": _owner_name(ticket),
+        "team_name": ticket.team.name if ticket.team else "",
+        "why": why,
+        "away": away,
+        "away_until": away_until,
+        "link": case_link(ticket),
+    }
+    subject, text, html = render_email("handover", context, language=reply_language(ticket))
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        channel=Channel.EMAIL,
+        written_by=Message.WrittenBy.AUTOMATION,
+        author_name=ticket.organisation.name,
+        body=text,
+    )
+    address = ticket.requester.primary_email
+    if address:
+        queue_email(
+            ticket.organisation,
+            to=address,
+            subject=subject,
+            text=text,
+            html=html,
+            kind=OutboundEmail.Kind.NOTICE,
+            automatic=False,
+            ticket=ticket,
+            message=message,
+        )
+
+
+def reply_language(ticket: Ticket) -> str:
+    """The language we write to the customer in: theirs when we have it, else English."""
+    language = (ticket.language or "sv")[:2]
+    return language if language in {"sv", "en"} else "en"
+
+
+def hand_to_stand_in(ticket: Ticket, *, reason: str) -> Ticket:
+    """The owner is away or gone: the stand-in (or the team queue) takes the case; customer told."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        absent = ticket.owner
+        if absent is None:
+            return ticket
+        stand_in = absent.stand_in
+        if stand_in is not None and (
+            not stand_in.is_active or stand_in.availability != Agent.Availability.AVAILABLE
+        ):
+            stand_in = None
+        now = timezone.now()
+        ticket.owner = stand_in
+        ticket.owner_since = now
+        ticket.handoff_count += 1
+        ticket.handover_from = absent.name
+        ticket.handover_note = ""
+        ticket.save()
+        _event(
+            ticket,
+            TicketEvent.Kind.ASSIGNED,
+            label="Nåbar",
+            owner=stand_in.name if stand_in else "",
+            owner_id=stand_in.pk if stand_in else None,
+            previous=absent.name,
+            reason=reason,
+            back_on=absent.back_on.isoformat() if absent.back_on else "",
+        )
+        if stand_in is None:
+            raise_alert(
+                team_leads(ticket),
+                ticket=ticket,
+                kind=Alert.Kind.NOBODY,
+                text=f"{ticket.reference}: {absent.name}",
+            )
+        if reason == "away" and stand_in is not None:
+            _tell_customer_new_owner(ticket, why="", away=True, away_until=absent.back_on)
+    return ticket
+
+
+def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
+    """A person sets or corrects the category; it leaves the triage queue and trains the model."""
+    category = category.strip()[:80]
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        old = ticket.category
+        ticket.category = category
+        ticket.category_set_by = "agent"
+        ticket.category_confidence = None
+        ticket.needs_triage = False
+        if ticket.owner_id is None:
+            team = routing.team_for_category(ticket.organisation, category)
+            if team is not None:
+                ticket.team = team
+        ticket.save()
+        _event(ticket, TicketEvent.Kind.CATEGORY, agent=agent, old=old, new=category)
+    return ticket
+
+
+def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
+    """Fold a duplicate case of the same customer into another; nothing is lost."""
+    if source.pk == into.pk:
+        raise ValueError("same")
+    if source.requester_id != into.requester_id:
+        raise ValueError("customer")
+    with transaction.atomic():
+        target = _lock(into)
+        source = _lock(source)
+        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        source.merged_into = target
+        _set_status(source, Ticket.Status.CLOSED, agent=agent)
+        source.save()
+        target.save(update_fields=["updated_at"])
+        _event(source, TicketEvent.Kind.MERGED, agent=agent, into=target.reference, messages=moved)
+        _event(
+            target, TicketEvent.Kind.MERGED, agent=agent, source=source.reference, messages=moved
+        )
+    return target
+
+
+def split_message(message: Message, *, agent: Agent) -> Ticket:
+    """Move one customer message into a new case of its own, same customer and owner."""
+    if message.direction != Message.Direction.INBOUND:
+        raise ValueError("direction")
+    with transaction.atomic():
+        source = _lock(message.ticket)
+        if source.messages.count() < 2:
+            raise ValueError("only")
+        now = timezone.now()
+        new = Ticket.objects.create(
+            organisation=source.organisation,
+            number=_next_number(source.organisation),
+            requester=source.requester,
+            owner=source.owner,
+            owner_since=now if source.owner_id else None,
+            team=source.team,
+            channel=message.channel,
+            subject=_subject_from(message.body),
+            language=source.language,
+            last_customer_message_at=message.created_at,
+            due_at=source.due_at,
+        )
+        Message.objects.filter(pk=message.pk).update(ticket=new)
+        _event(new, TicketEvent.Kind.SPLIT, agent=agent, source=source.reference)
+        _event(source, TicketEvent.Kind.SPLIT, agent=agent, new=new.reference)
+        source.save(update_fields=["updated_at"])
+    return new

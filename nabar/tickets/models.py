@@ -86,6 +86,17 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     handoff_count = models.PositiveSmallIntegerField(default=0)
+    owner_since = models.DateTimeField(null=True, blank=True)
+    category = models.CharField(_("category"), max_length=80, blank=True)
+    category_confidence = models.FloatField(null=True, blank=True)
+    category_set_by = models.CharField(max_length=12, blank=True)  # "" | "model" | "agent" | "rule"
+    needs_triage = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)
+    handover_note = models.TextField(blank=True)
+    handover_from = models.CharField(max_length=200, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_cases"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -208,6 +219,12 @@ class TicketEvent(models.Model):
         ESTIMATE = "estimate", _("Expected reply time announced")
         AUTOMATIC = "automatic", _("Automatic mail received")
         BOUNCED = "bounced", _("Mail to the customer bounced")
+        ROUTED = "routed", _("Routed")
+        TRANSFERRED = "transferred", _("Handed over")
+        CATEGORY = "category", _("Category set")
+        URGENT = "urgent", _("Marked urgent")
+        MERGED = "merged", _("Cases merged")
+        SPLIT = "split", _("Message split into a new case")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)

@@ -41,7 +41,11 @@ def test_opening_a_case_writes_the_timeline(organisation, alice):
     ticket = open_case(organisation)
 
     kinds = list(ticket.events.values_list("kind", flat=True))
-    assert kinds[:2] == [TicketEvent.Kind.CREATED, TicketEvent.Kind.ASSIGNED]
+    assert kinds[:3] == [
+        TicketEvent.Kind.CREATED,
+        TicketEvent.Kind.ROUTED,
+        TicketEvent.Kind.ASSIGNED,
+    ]
     assert TicketEvent.Kind.RECEIPT in kinds
 
 

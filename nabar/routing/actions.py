@@ -1,0 +1,305 @@
+"""Routing a new case: gather the facts from the database, run the pure decision, record it.
+
+``decide`` reads only; ``record`` writes the timeline and the alerts once the case exists.
+The decision itself lives in :mod:`nabar.routing.rules` and is tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from nabar.accounts.models import Agent, Organisation, Team
+from nabar.customers.models import Customer
+from nabar.routing import rules as pure
+from nabar.routing.language import detect_language
+from nabar.routing.models import RoutingRule
+from nabar.routing.urgency import match_urgency
+from nabar.tickets.models import Alert, Ticket
+
+PRIORITY_ORDER = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+
+
+@dataclass
+class Decision:
+    """Everything routing decided for a new case, with the reasons for the timeline."""
+
+    team: Team | None
+    owner: Agent | None
+    language: str
+    language_detected: str | None
+    language_spoken: bool
+    priority: str = "normal"
+    tags: list[str] = field(default_factory=list)
+    category: str = ""
+    category_confidence: float | None = None
+    category_set_by: str = ""
+    needs_triage: bool = False
+    suggestions: list[tuple[str, float]] = field(default_factory=list)
+    urgent: list[str] = field(default_factory=list)
+    team_reasons: list[dict[str, Any]] = field(default_factory=list)
+    owner_reason: dict[str, Any] = field(default_factory=dict)
+    nobody_available: bool = False
+
+
+def _classify(organisation: Organisation, text: str) -> tuple[str, float | None, bool, list[Any]]:
+    """Category, confidence, whether a person must triage, and the top suggestions.
+
+    Without a trained classifier there is no category: rules and the default team still route.
+    """
+    from nabar.routing import triage
+
+    load_current = getattr(triage, "load_current", None)
+    model = load_current(organisation.pk) if load_current else None
+    if model is None or not text.strip():
+        return "", None, False, []
+    top = triage.predict_top(model, text, k=3)  # type: ignore[attr-defined]
+    if not top:
+        return "", None, False, []
+    label, confidence = top[0]
+    if confidence >= model.threshold:
+        return label, confidence, False, top
+    return "", confidence, True, top
+
+
+def spoken_languages(organisation: Organisation) -> set[str]:
+    """Languages some active agent of the organisation writes."""
+    spoken: set[str] = set()
+    for languages in Agent.objects.filter(organisation=organisation, is_active=True).values_list(
+        "languages", flat=True
+    ):
+        spoken.update(str(code).lower() for code in languages or ())
+    return spoken
+
+
+def previous_owner(customer: Customer, organisation: Organisation) -> Agent | None:
+    """The owner of the customer's latest case: open now, or opened within the continuity window."""
+    since = timezone.now() - timedelta(days=organisation.continuity_days)
+    latest = (
+        Ticket.objects.filter(requester=customer, owner__isnull=False, merged_into__isnull=True)
+        .filter(Q(status__in=Ticket.OPEN_STATUSES) | Q(created_at__gte=since))
+        .select_related("owner__user")
+        .order_by("-created_at")
+        .first()
+    )
+    return latest.owner if latest is not None else None
+
+
+def agent_facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int, Agent]]:
+    """Every active agent with the load the decision needs, in two queries."""
+    agents = list(
+        Agent.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("teams")
+    )
+    load = dict(
+        Ticket.objects.open()
+        .filter(owner__in=agents)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+    facts = [
+        pure.AgentFacts(
+            id=a.pk,
+            name=a.name,
+            available=a.availability == Agent.Availability.AVAILABLE,
+            # Written cases are owned around the clock and answered in working hours.
+            within_hours=True,
+            team_ids=frozenset(t.pk for t in a.teams.all()),
+            skills=frozenset(str(s).casefold() for s in a.skills or ()),
+            languages=frozenset(str(code).lower() for code in a.languages or ()),
+            open_cases=load.get(a.pk, 0),
+            capacity=max(a.capacity, 1),
+        )
+        for a in agents
+    ]
+    return facts, {a.pk: a for a in agents}
+
+
+def team_for_category(organisation: Organisation, category: str) -> Team | None:
+    if not category:
+        return None
+    wanted = category.casefold()
+    for team in Team.objects.filter(organisation=organisation):
+        if wanted in {str(s).casefold() for s in team.skills or ()}:
+            return team
+    return None
+
+
+def decide(
+    organisation: Organisation,
+    *,
+    customer: Customer,
+    channel: str,
+    text: str,
+    language_hint: str,
+) -> Decision:
+    """Route a new case: language, category, urgency, rules, team, then a named owner."""
+    guess = detect_language(text[:600])  # more text adds time, not accuracy
+    spoken = spoken_languages(organisation)
+    detected = guess.code
+    language = detected or language_hint or "sv"
+    language_spoken = not spoken or language in spoken
+    category, confidence, needs_triage, top = _classify(organisation, text)
+    decision = Decision(
+        team=None,
+        owner=None,
+        language=language,
+        language_detected=detected,
+        language_spoken=language_spoken,
+        category=category,
+        category_confidence=confidence if category else None,
+        category_set_by="model" if category else "",
+        needs_triage=needs_triage,
+        suggestions=[(str(label), float(p)) for label, p in top],
+    )
+    for rule in match_urgency(text):
+        decision.urgent.append(rule.key)
+        if PRIORITY_ORDER[rule.priority] > PRIORITY_ORDER[decision.priority]:
+            decision.priority = rule.priority
+
+    facts = pure.CaseFacts(
+        channel=channel,
+        language=language,
+        category=category or None,
+        category_confidence=confidence if category else None,
+        customer_id=customer.pk,
+        text=text,
+        organisation_id=organisation.pk,
+    )
+    rules = [
+        r.as_rule() for r in RoutingRule.objects.filter(organisation=organisation, is_active=True)
+    ]
+    outcome = pure.apply_rules(facts, rules)
+    teams = {t.pk: t for t in Team.objects.filter(organisation=organisation)}
+    for detail in outcome.reason_details:
+        decision.team_reasons.append(
+            {"code": detail.code, "text": detail.text, **dict(detail.params)}
+        )
+    if outcome.priority and PRIORITY_ORDER.get(outcome.priority, 0) > PRIORITY_ORDER.get(
+        decision.priority, 0
+    ):
+        decision.priority = outcome.priority
+    decision.tags = list(outcome.tags)
+    team = teams.get(outcome.team) if outcome.team else None
+    if team is None and not language_spoken and organisation.language_fallback_team_id:
+        team = teams.get(organisation.language_fallback_team_id)
+        decision.team_reasons.append({"code": "language_fallback", "language": language})
+    if team is None and category:
+        team = team_for_category(organisation, category)
+        if team is not None:
+            decision.team_reasons.append(
+                {"code": "category", "category": category, "confidence": confidence}
+            )
+    if team is None and organisation.default_team_id:
+        team = teams.get(organisation.default_team_id)
+        if team is not None:
+            decision.team_reasons.append({"code": "default_team"})
+    if not language_spoken:
+        decision.tags.append(f"language:{language}")
+    decision.team = team
+
+    agents, by_id = agent_facts(organisation)
+    before = previous_owner(customer, organisation)
+    if outcome.owner is not None and outcome.owner in by_id:
+        chosen = next(a for a in agents if a.id == outcome.owner)
+        if chosen.can_take:
+            decision.owner = by_id[chosen.id]
+            decision.owner_reason = {"code": "rule", "agent": chosen.name}
+            return decision
+    choice = pure.choose_owner(
+        agents,
+        team_id=team.pk if team else None,
+        language=language if language_spoken else None,
+        required_skills=_required_skills(category, agents, team),
+        strategy=team.strategy if team else "load_balanced",
+        previous_owner_id=before.pk if before else None,
+        last_assigned_id=team.last_assigned_id if team else None,
+    )
+    decision.owner = by_id.get(choice.agent_id) if choice.agent_id else None
+    decision.owner_reason = {"code": choice.reason_code, "text": choice.reason, **choice.params}
+    if before is not None and decision.owner != before:
+        decision.owner_reason["previous"] = before.name
+    decision.nobody_available = decision.owner is None and choice.reason_code != "manual"
+    return decision
+
+
+def _required_skills(
+    category: str, agents: list[pure.AgentFacts], team: Team | None
+) -> frozenset[str]:
+    """Require the category as a skill only when someone in the team lists it."""
+    if not category:
+        return frozenset()
+    wanted = category.casefold()
+    in_team = [a for a in agents if team is None or team.pk in a.team_ids]
+    if any(wanted in a.skills and a.can_take for a in in_team):
+        return frozenset({wanted})
+    return frozenset()
+
+
+def record(ticket: Ticket, decision: Decision) -> None:
+    """Write the decision to the case's timeline and alert the people who must act now."""
+    from nabar.tickets.actions import _event
+    from nabar.tickets.alerts import raise_alert, team_leads
+    from nabar.tickets.models import TicketEvent
+
+    _event(
+        ticket,
+        TicketEvent.Kind.ROUTED,
+        label="Nåbar",
+        team=decision.team.name if decision.team else "",
+        team_id=decision.team.pk if decision.team else None,
+        because=decision.team_reasons,
+        language=decision.language,
+        language_detected=decision.language_detected,
+        language_spoken=decision.language_spoken,
+        category=decision.category,
+        confidence=decision.category_confidence,
+        suggestions=decision.suggestions,
+        needs_triage=decision.needs_triage,
+    )
+    if decision.owner is not None and decision.team is not None:
+        Team.objects.filter(pk=decision.team.pk).update(last_assigned=decision.owner)
+    leads = team_leads(ticket)
+    if decision.urgent:
+        _event(ticket, TicketEvent.Kind.URGENT, label="Nåbar", rules=decision.urgent)
+        raise_alert(
+            [*leads, decision.owner],
+            ticket=ticket,
+            kind=Alert.Kind.URGENT,
+            text=f"{ticket.reference}: {', '.join(decision.urgent)}",
+        )
+    if not decision.language_spoken:
+        raise_alert(
+            leads,
+            ticket=ticket,
+            kind=Alert.Kind.LANGUAGE,
+            text=f"{ticket.reference}: {decision.language}",
+        )
+    if decision.nobody_available:
+        raise_alert(
+            leads,
+            ticket=ticket,
+            kind=Alert.Kind.NOBODY,
+            text=f"{ticket.reference}: {decision.team.name if decision.team else ''}",
+        )
+
+
+def owner_in_team(ticket: Ticket, team: Team) -> Agent | None:
+    """Who in ``team`` should take this case now (None: it waits in the team's queue)."""
+    agents, by_id = agent_facts(ticket.organisation)
+    others = [a for a in agents if a.id != ticket.owner_id]
+    choice = pure.choose_owner(
+        others,
+        team_id=team.pk,
+        language=ticket.language or None,
+        required_skills=_required_skills(ticket.category, others, team),
+        strategy=team.strategy,
+        last_assigned_id=team.last_assigned_id,
+    )
+    return by_id.get(choice.agent_id) if choice.agent_id else None

@@ -1,0 +1,79 @@
+"""Routing rules an organisation's admins edit: ordered conditions and what to do when they hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nabar.routing import rules as pure
+
+
+class RoutingRule(models.Model):
+    class Field(models.TextChoices):
+        CHANNEL = "channel", _("Channel")
+        LANGUAGE = "language", _("Language")
+        CATEGORY = "category", _("Category")
+        CUSTOMER = "customer", _("Customer number")
+        KEYWORDS = "keywords", _("Words in the message")
+        ORGANISATION = "organisation", _("Organisation number")
+
+    class Op(models.TextChoices):
+        IS = "is", _("is")
+        IS_NOT = "is_not", _("is not")
+        IN = "in", _("is one of")
+        CONTAINS_ANY = "contains_any", _("contains any of")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=120)
+    conditions: models.JSONField[list[dict[str, Any]]] = models.JSONField(
+        _("conditions"), default=list, blank=True
+    )
+    set_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("send to team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    set_priority = models.CharField(_("set priority"), max_length=10, blank=True)
+    add_tags = models.JSONField(_("add tags"), default=list, blank=True)
+    set_owner = models.ForeignKey(
+        "accounts.Agent",
+        verbose_name=_("give to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    stop = models.BooleanField(_("stop after this rule"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_rule(self) -> pure.Rule:
+        """The pure value the routing decision works on."""
+        return pure.Rule(
+            id=self.pk,
+            name=self.name,
+            conditions=tuple(
+                pure.Condition(field=c["field"], op=c["op"], value=str(c["value"]))
+                for c in self.conditions
+            ),
+            set_team=self.set_team_id,
+            set_priority=self.set_priority or None,
+            add_tags=tuple(self.add_tags),
+            set_owner=self.set_owner_id,
+            stop=self.stop,
+        )
