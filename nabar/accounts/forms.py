@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,60 @@ from nabar.accounts.models import Agent
 
 class AvailabilityForm(forms.Form):
     availability = forms.ChoiceField(label=_("My availability"), choices=Agent.Availability.choices)
+
+
+def _codes(raw: str) -> list[str]:
+    return [part.strip().lower() for part in raw.replace(";", ",").split(",") if part.strip()]
+
+
+class ProfileForm(forms.Form):
+    availability = forms.ChoiceField(label=_("My availability"), choices=Agent.Availability.choices)
+    back_on = forms.DateField(
+        label=_("Back on (when away)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Customers are told when you are back."),
+    )
+    stand_in = forms.ModelChoiceField(
+        label=_("Stand-in while I am away"),
+        queryset=Agent.objects.none(),
+        required=False,
+        empty_label=_("Nobody: my cases go to the team queue"),
+    )
+    languages = forms.CharField(
+        label=_("Languages I write"),
+        required=False,
+        help_text=_("Language codes separated with commas, e.g. sv, en, fi."),
+    )
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        help_text=_("Categories and product areas, separated with commas, e.g. invoice."),
+    )
+
+    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["stand_in"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            Agent.objects.filter(organisation_id=agent.organisation_id, is_active=True)
+            .exclude(pk=agent.pk)
+            .select_related("user")
+        )
+
+    def clean_languages(self) -> list[str]:
+        codes = _codes(self.cleaned_data.get("languages") or "")
+        bad = [code for code in codes if not (2 <= len(code) <= 3 and code.isalpha())]
+        if bad:
+            raise forms.ValidationError(
+                _("Use two-letter language codes such as sv or en (not: %(bad)s).")
+                % {"bad": ", ".join(bad)}
+            )
+        return codes
+
+    def clean_skills(self) -> list[str]:
+        return [
+            part.strip()
+            for part in (self.cleaned_data.get("skills") or "").split(",")
+            if part.strip()
+        ]

@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("availability/", views.availability, name="availability"),
+    path("me/", views.me, name="me"),
 ]

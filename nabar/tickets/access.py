@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from nabar.accounts.models import Agent
-from nabar.tickets.models import Attachment, Ticket
+from nabar.tickets.models import Attachment, Message, Ticket
 
 
 def agent_for(user: object) -> Agent:
@@ -42,3 +42,16 @@ def get_agent_in_org(user: object, agent_id: int) -> Agent:
         )
     except Agent.DoesNotExist:
         raise Http404("agent") from None
+
+
+def get_message_for(user: object, number: int, pk: int) -> Message:
+    ticket = get_ticket_for(user, number)
+    try:
+        return Message.objects.select_related("ticket__organisation").get(pk=pk, ticket=ticket)
+    except Message.DoesNotExist:
+        raise Http404("message") from None
+
+
+def may_override_owner(agent: Agent) -> bool:
+    """Team leads and administrators give a case to anyone without a hand-over."""
+    return bool(agent.user.is_staff) or agent.led_teams.exists()

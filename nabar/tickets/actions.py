@@ -225,6 +225,7 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         "organisation": ticket.organisation,
         "customer": customer,
         "owner_name": ticket.owner.name if ticket.owner else "",
+        "language_missing": any(str(tag).startswith("language:") for tag in ticket.tags),
         "estimate": estimate,
         "link": case_link(ticket),
     }
@@ -505,6 +506,7 @@ def transfer_ticket(
         raise TransferRefused("note")
     if to_owner is None and to_team is None:
         raise TransferRefused("target")
+    loop = ""
     with transaction.atomic():
         ticket = _lock(ticket)
         if to_owner is None:
@@ -517,48 +519,46 @@ def transfer_ticket(
         ):
             raise TransferRefused("same")
         if to_owner is not None and not transfer_allowed(holders(ticket), to=to_owner.pk):
-            raise_alert(
-                team_leads(ticket),
-                ticket=ticket,
-                kind=Alert.Kind.HANDOFFS,
-                text=f"{ticket.reference}: {agent.name} → {to_owner.name}",
+            loop = f"{ticket.reference}: {agent.name} → {to_owner.name}"
+        if not loop:
+            previous = ticket.owner
+            previous_team = ticket.team
+            now = timezone.now()
+            ticket.owner = to_owner
+            if to_team is not None:
+                ticket.team = to_team
+            elif to_owner is not None and ticket.team_id not in set(
+                to_owner.teams.values_list("pk", flat=True)
+            ):
+                ticket.team = to_owner.teams.first() or ticket.team
+            ticket.owner_since = now
+            ticket.handoff_count += 1
+            ticket.handover_note = note.strip()
+            ticket.handover_from = agent.name
+            ticket.save()
+            _event(
+                ticket,
+                TicketEvent.Kind.TRANSFERRED,
+                agent=agent,
+                owner=to_owner.name if to_owner else "",
+                owner_id=to_owner.pk if to_owner else None,
+                previous=previous.name if previous else "",
+                team=ticket.team.name if ticket.team else "",
+                previous_team=previous_team.name if previous_team else "",
+                why=why,
+                handoffs=ticket.handoff_count,
             )
-            raise TransferRefused("loop")
-        previous = ticket.owner
-        previous_team = ticket.team
-        now = timezone.now()
-        ticket.owner = to_owner
-        if to_team is not None:
-            ticket.team = to_team
-        elif to_owner is not None and ticket.team_id not in set(
-            to_owner.teams.values_list("pk", flat=True)
-        ):
-            ticket.team = to_owner.teams.first() or ticket.team
-        ticket.owner_since = now
-        ticket.handoff_count += 1
-        ticket.handover_note = note.strip()
-        ticket.handover_from = agent.name
-        ticket.save()
-        _event(
-            ticket,
-            TicketEvent.Kind.TRANSFERRED,
-            agent=agent,
-            owner=to_owner.name if to_owner else "",
-            owner_id=to_owner.pk if to_owner else None,
-            previous=previous.name if previous else "",
-            team=ticket.team.name if ticket.team else "",
-            previous_team=previous_team.name if previous_team else "",
-            why=why,
-            handoffs=ticket.handoff_count,
-        )
-        if ticket.handoff_count >= 3:
-            raise_alert(
-                team_leads(ticket),
-                ticket=ticket,
-                kind=Alert.Kind.HANDOFFS,
-                text=f"{ticket.reference}: {ticket.handoff_count}",
-            )
-        _tell_customer_new_owner(ticket, why=why)
+            if ticket.handoff_count >= 3:
+                raise_alert(
+                    team_leads(ticket),
+                    ticket=ticket,
+                    kind=Alert.Kind.HANDOFFS,
+                    text=f"{ticket.reference}: {ticket.handoff_count}",
+                )
+            _tell_customer_new_owner(ticket, why=why)
+    if loop:
+        raise_alert(team_leads(ticket), ticket=ticket, kind=Alert.Kind.HANDOFFS, text=loop)
+        raise TransferRefused("loop")
     return ticket
 
 
@@ -606,12 +606,22 @@ def reply_language(ticket: Ticket) -> str:
     return language if language in {"sv", "en"} else "en"
 
 
-def hand_to_stand_in(ticket: Ticket, *, reason: str) -> Ticket:
-    """The owner is away or gone: the stand-in (or the team queue) takes the case; customer told."""
+def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticket:
+    """The owner is away or gone: the stand-in (or the team queue) takes the case; customer told.
+
+    ``since``: for an absence, only move the case if the owner has been away since before then
+    (checked again under the lock, so a second sweep does not move it twice).
+    """
     with transaction.atomic():
         ticket = _lock(ticket)
         absent = ticket.owner
         if absent is None:
+            return ticket
+        if reason == "away" and (
+            absent.availability == Agent.Availability.AVAILABLE
+            or absent.away_since is None
+            or (since is not None and absent.away_since > since)
+        ):
             return ticket
         stand_in = absent.stand_in
         if stand_in is not None and (

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nabar.accounts.models import Agent
+from nabar.accounts.models import Agent, Team
 from nabar.contact.forms import MessageField
 from nabar.lib.uploads import AttachmentsField
 from nabar.tickets.models import Ticket
@@ -54,4 +54,59 @@ class SearchForm(forms.Form):
             ("all", _("All open")),
         ],
         required=False,
+    )
+
+
+class TransferForm(forms.Form):
+    to_owner = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=Agent.objects.none(),
+        required=False,
+        empty_label=_("Whoever is free in the team"),
+    )
+    to_team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Same team")
+    )
+    note = forms.CharField(
+        label=_("Hand-over note for the new owner"),
+        help_text=_("What has been done and what is left, so the customer never repeats anything."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": _("Write a hand-over note for the new owner.")},
+    )
+    why = forms.CharField(
+        label=_("Why, in words for the customer (optional)"),
+        required=False,
+        max_length=300,
+    )
+
+    def __init__(self, *args: object, organisation_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        owner = self.fields["to_owner"]
+        team = self.fields["to_team"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        assert isinstance(team, forms.ModelChoiceField)
+        owner.queryset = Agent.objects.filter(
+            organisation_id=organisation_id, is_active=True
+        ).select_related("user")
+        team.queryset = Team.objects.filter(organisation_id=organisation_id)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("to_owner") and not data.get("to_team"):
+            raise forms.ValidationError(_("Choose a person or a team to hand the case over to."))
+        return data
+
+
+class CategoryForm(forms.Form):
+    category = forms.CharField(label=_("Category"), max_length=80)
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(
+        label=_("Merge into case number"),
+        min_value=1,
+        help_text=_(
+            "A case of the same customer; this case is closed and its messages move there."
+        ),
     )

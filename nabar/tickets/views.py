@@ -9,21 +9,31 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
 from nabar.customers.models import Customer
 from nabar.tickets import access, actions
-from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
-from nabar.tickets.models import Ticket
+from nabar.tickets.forms import (
+    CategoryForm,
+    MergeForm,
+    NoteForm,
+    OwnerForm,
+    ReplyForm,
+    SearchForm,
+    StatusForm,
+    TransferForm,
+)
+from nabar.tickets.models import Alert, Ticket
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
@@ -133,7 +143,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     agent = access.agent_for(request.user)
-    thread = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    thread = list(
+        ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    )
     events = ticket.events.select_related("actor_agent__user")
     return {
         "agent": agent,
@@ -147,8 +159,21 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "owner_form": OwnerForm(
             organisation_id=ticket.organisation_id, initial={"owner": ticket.owner_id}
         ),
+        "transfer_form": TransferForm(organisation_id=ticket.organisation_id),
+        "may_override": access.may_override_owner(agent),
+        "can_split": len(thread) > 1,
+        "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
+        "category_form": CategoryForm(initial={"category": ticket.category}),
+        "merge_form": MergeForm(),
         "contact_points": ticket.requester.contact_points.all(),
     }
+
+
+def _suggestions(ticket: Ticket) -> list[tuple[str, float]]:
+    routed = (
+        ticket.events.filter(kind="routed").order_by("-pk").values_list("data", flat=True).first()
+    )
+    return [(str(label), float(p)) for label, p in (routed or {}).get("suggestions", [])]
 
 
 @login_required
@@ -210,6 +235,8 @@ def status(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def owner(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
+    if not access.may_override_owner(access.agent_for(request.user)):
+        raise Http404("owner")
     form = OwnerForm(request.POST, organisation_id=ticket.organisation_id)
     if not form.is_valid():
         return _invalid(request, ticket, owner_form=form)
@@ -222,3 +249,125 @@ def owner(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def attachment(request: HttpRequest, number: int, pk: int) -> HttpResponseBase:
     return serve_attachment(access.get_attachment_for(request.user, number, pk))
+
+
+TRANSFER_REFUSALS = {
+    "loop": _lazy(
+        "That would send the case back to someone who had it before. Your team lead has been "
+        "alerted and can decide who takes it."
+    ),
+    "same": _lazy("The case is already with that person."),
+    "note": _lazy("Write a hand-over note for the new owner."),
+    "target": _lazy("Choose a person or a team to hand the case over to."),
+}
+
+
+@require_POST
+@login_required
+def transfer(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = TransferForm(request.POST, organisation_id=ticket.organisation_id)
+    if not form.is_valid():
+        return _invalid(request, ticket, transfer_form=form)
+    to_owner = form.cleaned_data["to_owner"]
+    if to_owner is not None:
+        to_owner = access.get_agent_in_org(request.user, to_owner.pk)
+    try:
+        ticket = actions.transfer_ticket(
+            ticket,
+            agent=access.agent_for(request.user),
+            note=form.cleaned_data["note"],
+            to_owner=to_owner,
+            to_team=form.cleaned_data["to_team"],
+            why=form.cleaned_data["why"],
+        )
+    except actions.TransferRefused as refused:
+        form.add_error(None, str(TRANSFER_REFUSALS[str(refused)]))
+        return _invalid(request, ticket, transfer_form=form)
+    if ticket.owner is not None:
+        flash.success(
+            request,
+            _("%(name)s has the case now; the customer has been told.")
+            % {"name": ticket.owner.name},
+        )
+    else:
+        flash.success(
+            request,
+            _("The case waits in the queue of %(team)s; the customer has been told.")
+            % {"team": ticket.team.name if ticket.team else ""},
+        )
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def category(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ticket, category_form=form)
+    actions.set_category(
+        ticket, agent=access.agent_for(request.user), category=form.cleaned_data["category"]
+    )
+    flash.success(request, _("Category saved."))
+    target = request.POST.get("next", "")
+    return redirect(target if target == reverse("routing:triage") else ticket.get_absolute_url())
+
+
+@require_POST
+@login_required
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ticket, merge_form=form)
+    try:
+        into = access.get_ticket_for(request.user, form.cleaned_data["into"])
+    except Http404:
+        form.add_error("into", _("There is no case with that number."))
+        return _invalid(request, ticket, merge_form=form)
+    try:
+        actions.merge_tickets(ticket, into=into, agent=access.agent_for(request.user))
+    except ValueError as refused:
+        form.add_error(
+            "into",
+            _("A case cannot be merged into itself.")
+            if str(refused) == "same"
+            else _("Only cases of the same customer can be merged."),
+        )
+        return _invalid(request, ticket, merge_form=form)
+    flash.success(request, _("Merged into %(ref)s; nothing was lost.") % {"ref": into.reference})
+    return redirect(into)
+
+
+@require_POST
+@login_required
+def split(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+    message = access.get_message_for(request.user, number, pk)
+    try:
+        new = actions.split_message(message, agent=access.agent_for(request.user))
+    except ValueError:
+        flash.error(request, _("Only a customer's message in a case with others can be split off."))
+        return redirect(message.ticket)
+    flash.success(request, _("The message is now case %(ref)s.") % {"ref": new.reference})
+    return redirect(new)
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    agent = access.agent_for(request.user)
+    if request.method == "POST":
+        Alert.objects.filter(recipient=agent, read_at__isnull=True).update(read_at=timezone.now())
+        flash.success(request, _("All alerts marked as read."))
+        return redirect("tickets:alerts")
+    unread = list(
+        Alert.objects.filter(recipient=agent, read_at__isnull=True).select_related(
+            "ticket__organisation"
+        )[:200]
+    )
+    earlier = list(
+        Alert.objects.filter(recipient=agent, read_at__isnull=False).select_related(
+            "ticket__organisation"
+        )[:50]
+    )
+    return render(request, "tickets/alerts.html", {"unread": unread, "earlier": earlier})

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from nabar.accounts.models import Organisation
+from nabar.accounts.models import Organisation, Team
 from nabar.tickets.models import Message, Ticket
 from nabar.tickets.tests.factories import open_case
 
@@ -151,7 +151,8 @@ def test_an_empty_reply_is_refused(alice_client, organisation, alice):
     )
 
 
-def test_status_and_owner_can_be_changed(alice_client, organisation, alice, bob):
+def test_status_and_owner_can_be_changed_by_a_team_lead(alice_client, organisation, alice, bob):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
     case = open_case(organisation)
     url_status = reverse("tickets:status", kwargs={"number": case.number})
     url_owner = reverse("tickets:owner", kwargs={"number": case.number})
@@ -189,6 +190,7 @@ def test_an_agent_cannot_give_a_case_to_someone_in_another_organisation(
     from nabar.conftest import make_agent
 
     stranger = make_agent(other, "olle", "Olle")
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
     case = open_case(organisation)
 
     response = alice_client.post(
@@ -205,3 +207,17 @@ def test_an_agent_sets_their_availability(alice_client, alice):
 
     alice.refresh_from_db()
     assert alice.availability == "away"
+
+
+def test_a_plain_agent_hands_over_with_a_note_instead_of_changing_the_owner(
+    alice_client, organisation, alice, bob
+):
+    case = open_case(organisation)
+    assert case.owner_id == alice.pk
+
+    refused = alice_client.post(
+        reverse("tickets:owner", kwargs={"number": case.number}), {"owner": bob.pk}
+    )
+    assert refused.status_code == 404
+    page = alice_client.get(reverse("tickets:detail", kwargs={"number": case.number}))
+    assert "Hand over and tell the customer" in page.content.decode()

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nabar.accounts.models import Agent, Organisation, Strategy, Team
+from nabar.routing.models import RoutingRule
+from nabar.tickets.models import Ticket
+
+CONDITION_ROWS = 3
+
+
+def _split_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    set_team = forms.ModelChoiceField(
+        label=_("Send to team"), queryset=Team.objects.none(), required=False
+    )
+    set_owner = forms.ModelChoiceField(
+        label=_("Give to"), queryset=Agent.objects.none(), required=False
+    )
+    set_priority = forms.ChoiceField(
+        label=_("Set priority"),
+        choices=[("", _("Leave as it is")), *Ticket.Priority.choices],
+        required=False,
+    )
+    add_tags = forms.CharField(
+        label=_("Add tags"), required=False, help_text=_("Separate with commas.")
+    )
+    stop = forms.BooleanField(label=_("Stop after this rule"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team = self.fields["set_team"]
+        owner = self.fields["set_owner"]
+        assert isinstance(team, forms.ModelChoiceField)
+        assert isinstance(owner, forms.ModelChoiceField)
+        team.queryset = Team.objects.filter(organisation=organisation)
+        owner.queryset = Agent.objects.filter(
+            organisation=organisation, is_active=True
+        ).select_related("user")
+        for i in range(1, CONDITION_ROWS + 1):
+            self.fields[f"field_{i}"] = forms.ChoiceField(
+                label=_("Condition %(n)s: what") % {"n": i},
+                choices=[("", "—"), *RoutingRule.Field.choices],
+                required=False,
+            )
+            self.fields[f"op_{i}"] = forms.ChoiceField(
+                label=_("Condition %(n)s: test") % {"n": i},
+                choices=RoutingRule.Op.choices,
+                required=False,
+            )
+            self.fields[f"value_{i}"] = forms.CharField(
+                label=_("Condition %(n)s: value") % {"n": i},
+                required=False,
+                max_length=500,
+                help_text=_("For “is one of” and “contains any of”, separate with commas."),
+            )
+
+    @property
+    def condition_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"field_{i}"], self[f"op_{i}"], self[f"value_{i}"])
+            for i in range(1, CONDITION_ROWS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        conditions = []
+        for i in range(1, CONDITION_ROWS + 1):
+            field, op, value = data.get(f"field_{i}"), data.get(f"op_{i}"), data.get(f"value_{i}")
+            if not field:
+                continue
+            if not value:
+                self.add_error(f"value_{i}", _("Give a value for this condition."))
+                continue
+            conditions.append({"field": field, "op": op or "is", "value": value})
+        data["conditions"] = conditions
+        does = data.get("set_team") or data.get("set_owner") or data.get("set_priority")
+        if not does and not _split_list(data.get("add_tags") or ""):
+            raise forms.ValidationError(
+                _("Choose what the rule does: a team, a person, a priority or tags.")
+            )
+        return data
+
+    @classmethod
+    def initial_for(cls, rule: RoutingRule) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": rule.name,
+            "set_team": rule.set_team_id,
+            "set_owner": rule.set_owner_id,
+            "set_priority": rule.set_priority,
+            "add_tags": ", ".join(rule.add_tags),
+            "stop": rule.stop,
+            "is_active": rule.is_active,
+        }
+        for i, condition in enumerate(rule.conditions[:CONDITION_ROWS], start=1):
+            initial[f"field_{i}"] = condition["field"]
+            initial[f"op_{i}"] = condition["op"]
+            initial[f"value_{i}"] = condition["value"]
+        return initial
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "conditions": data["conditions"],
+            "set_team": data.get("set_team"),
+            "set_owner": data.get("set_owner"),
+            "set_priority": data.get("set_priority") or "",
+            "add_tags": _split_list(data.get("add_tags") or ""),
+            "stop": bool(data.get("stop")),
+            "is_active": bool(data.get("is_active")),
+        }
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    lead = forms.ModelChoiceField(
+        label=_("Team lead"), queryset=Agent.objects.none(), required=False
+    )
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        help_text=_("Categories and product areas, separated with commas, e.g. invoice, delivery."),
+    )
+    strategy = forms.ChoiceField(label=_("Assignment"), choices=Strategy.choices)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.ModelChoiceField)
+        lead.queryset = Agent.objects.filter(
+            organisation=organisation, is_active=True
+        ).select_related("user")
+
+    def skill_list(self) -> list[str]:
+        return _split_list(self.cleaned_data.get("skills") or "")
+
+
+class OrganisationRoutingForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "default_team",
+            "language_fallback_team",
+            "continuity_days",
+            "stand_in_after_hours",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("default_team", "language_fallback_team"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Team.objects.filter(organisation=self.instance)
+
+
+class ReportForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        coerce=int,
+        choices=[
+            (7, _("Last 7 days")),
+            (30, _("Last 30 days")),
+            (90, _("Last 90 days")),
+            (365, _("Last year")),
+        ],
+        initial=30,
+        required=False,
+    )

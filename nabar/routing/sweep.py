@@ -1,0 +1,45 @@
+"""Cases whose owner is away too long, deactivated or gone move to the stand-in or the team."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from nabar.accounts.models import Agent, Organisation
+from nabar.tickets.models import Ticket
+
+
+def hand_over_absent(*, now: datetime | None = None) -> int:
+    """Move every open case of an owner away past the organisation's threshold, or inactive.
+
+    Returns how many cases moved. Running it twice, or on two workers at once, moves each case
+    once: the move locks the case and checks again that its owner is still absent.
+    """
+    from nabar.tickets.actions import hand_to_stand_in
+
+    now = now or timezone.now()
+    moved = 0
+    for organisation in Organisation.objects.all():
+        since = now - timedelta(hours=organisation.stand_in_after_hours)
+        absent = Q(owner__is_active=False) | Q(owner__user__is_active=False)
+        away = Q(
+            owner__availability__in=[Agent.Availability.AWAY, Agent.Availability.OFF],
+            owner__away_since__lte=since,
+        )
+        tickets = (
+            Ticket.objects.open()
+            .filter(organisation=organisation)
+            .filter(absent | away)
+            .select_related("owner__user")
+        )
+        for ticket in tickets:
+            owner = ticket.owner
+            if owner is None:
+                continue
+            gone = not owner.is_active or not owner.user.is_active
+            before = ticket.owner_id
+            after = hand_to_stand_in(ticket, reason="inactive" if gone else "away", since=since)
+            moved += after.owner_id != before
+    return moved

@@ -1,0 +1,349 @@
+"""Routing as a customer and an agent meet it: the right person first, the same person next time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from nabar.accounts.actions import set_availability
+from nabar.accounts.models import Agent, Organisation, Team
+from nabar.conftest import make_agent
+from nabar.routing.models import RoutingRule
+from nabar.routing.sweep import hand_over_absent
+from nabar.tickets import actions
+from nabar.tickets.models import Alert, Message, Ticket, TicketEvent
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+INVOICE_SV = (
+    "Hej! Jag har fått en faktura på 1200 kronor som jag redan har betalat. Kan ni hjälpa mig?"
+)
+
+
+@pytest.fixture
+def billing(organisation: Organisation) -> Team:
+    return Team.objects.create(organisation=organisation, name="Fakturor", skills=["invoice"])
+
+
+@pytest.fixture
+def berit(organisation: Organisation, billing: Team) -> Agent:
+    """The billing agent who writes Swedish."""
+    agent = make_agent(organisation, "berit", "Berit")
+    agent.teams.set([billing])
+    agent.languages = ["sv"]
+    agent.save()
+    return agent
+
+
+@pytest.fixture
+def erik(organisation: Organisation, billing: Team) -> Agent:
+    """A billing agent who writes only English."""
+    agent = make_agent(organisation, "erik", "Erik")
+    agent.teams.set([billing])
+    agent.languages = ["en"]
+    agent.save()
+    return agent
+
+
+@pytest.fixture
+def invoice_rule(organisation: Organisation, billing: Team) -> RoutingRule:
+    return RoutingRule.objects.create(
+        organisation=organisation,
+        position=1,
+        name="Invoices",
+        conditions=[{"field": "keywords", "op": "contains_any", "value": "faktura, invoice"}],
+        set_team=billing,
+    )
+
+
+def test_a_swedish_invoice_case_lands_with_the_billing_agent_who_writes_swedish(
+    organisation, alice, erik, berit, invoice_rule
+):
+    # Erik has fewer cases, but does not write Swedish.
+    ticket = open_case(organisation, body=INVOICE_SV)
+
+    assert ticket.team.name == "Fakturor"
+    assert ticket.owner == berit
+    assert ticket.language == "sv"
+    routed = ticket.events.get(kind=TicketEvent.Kind.ROUTED)
+    assert routed.data["team"] == "Fakturor"
+    assert routed.data["because"][0]["rule"] == "Invoices"
+    assigned = ticket.events.get(kind=TicketEvent.Kind.ASSIGNED)
+    assert assigned.data["reason"].startswith("language_")
+    assert "Berit" in mail.outbox[0].body
+
+
+def test_the_customer_writing_again_within_the_window_gets_the_same_person(
+    organisation, alice, bob
+):
+    first = open_case(organisation, email="carol@example.se")
+    owner = first.owner
+    # Give the owner more open cases than the other agent: load alone would pick the other.
+    for n in range(3):
+        Ticket.objects.create(
+            organisation=organisation,
+            number=9000 + n,
+            requester=first.requester,
+            owner=owner,
+            channel="web",
+        )
+    actions.change_status(first, status=Ticket.Status.SOLVED, agent=owner)
+
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        second = open_case(organisation, email="carol@example.se", body="Hej igen, en ny fråga.")
+
+    assert second.owner == owner
+    assert second.events.get(kind=TicketEvent.Kind.ASSIGNED).data["reason"] == "continuity"
+
+
+def test_after_the_window_load_decides_again(organisation, alice, bob):
+    organisation.continuity_days = 3
+    organisation.save()
+    first = open_case(organisation, email="carol@example.se")
+    actions.change_status(first, status=Ticket.Status.CLOSED, agent=first.owner)
+    busy = open_case(organisation, email="someone.else@example.se")
+    Ticket.objects.filter(pk=busy.pk).update(owner=first.owner)
+
+    with time_machine.travel(timezone.now() + timedelta(days=7)):
+        second = open_case(
+            organisation, email="carol@example.se", body="En helt ny fråga om annat."
+        )
+
+    assert second.events.get(kind=TicketEvent.Kind.ASSIGNED).data["reason"] != "continuity"
+    assert second.owner != first.owner  # the other agent has fewer open cases
+
+
+def test_a_previous_owner_who_is_away_is_not_waited_for(organisation, alice, bob):
+    first = open_case(organisation)
+    set_availability(first.owner, availability=Agent.Availability.AWAY)
+
+    second = open_case(organisation, body="Hej igen, har ni hunnit titta?")
+
+    assert second.owner is not None
+    assert second.owner != first.owner
+    assert second.events.get(kind=TicketEvent.Kind.ASSIGNED).data["because"]["previous"] == (
+        first.owner.name
+    )
+
+
+def test_a_language_nobody_writes_goes_to_the_fallback_team_flagged_and_told(
+    organisation, alice, bob
+):
+    fallback = Team.objects.create(organisation=organisation, name="Tolkstöd", lead=bob)
+    bob.teams.add(fallback)
+    organisation.language_fallback_team = fallback
+    organisation.save()
+
+    ticket = open_case(
+        organisation,
+        body="Waxaan rabaa inaan wax ka ogaado biilka aan helay bishan, fadlan i caawi.",
+    )
+
+    assert ticket.language == "so"
+    assert ticket.team == fallback
+    assert "language:so" in ticket.tags
+    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.LANGUAGE, ticket=ticket).exists()
+    receipt = mail.outbox[0]
+    assert "Nobody here writes your language" in receipt.body
+
+
+@pytest.mark.parametrize("body", ["", "Hjälp", "?"])
+def test_an_empty_or_one_word_message_still_opens_a_case_with_an_owner(organisation, alice, body):
+    ticket = open_case(organisation, body=body or " ")
+
+    assert ticket.owner == alice
+    assert ticket.team == organisation.default_team
+
+
+def test_when_everyone_is_away_the_case_waits_in_the_team_queue_and_the_lead_is_alerted(
+    organisation, alice, bob
+):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=bob)
+    for agent in (alice, bob):
+        set_availability(agent, availability=Agent.Availability.OFF)
+
+    ticket = open_case(organisation)
+
+    assert ticket.owner is None
+    assert ticket.team == organisation.default_team
+    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.NOBODY, ticket=ticket).exists()
+    assert ticket.expected_reply_until is not None
+    assert "waits in the queue" in mail.outbox[0].body or "väntar i kön" in mail.outbox[0].body
+
+
+def test_urgent_wording_raises_priority_and_alerts_the_lead(organisation, alice, bob):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=bob)
+
+    ticket = open_case(organisation, body="Mitt konto är kapat och någon har tagit pengar!")
+
+    assert ticket.priority == Ticket.Priority.URGENT
+    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.URGENT, ticket=ticket).exists()
+    assert ticket.events.filter(kind=TicketEvent.Kind.URGENT).exists()
+
+
+def test_round_robin_takes_turns(organisation, alice, bob):
+    Team.objects.filter(pk=organisation.default_team_id).update(strategy="round_robin")
+
+    owners = [
+        open_case(organisation, email=f"c{n}@example.se", body=f"Fråga nummer {n} om något.").owner
+        for n in range(4)
+    ]
+
+    assert owners[0] != owners[1]
+    assert owners[0] == owners[2]
+    assert owners[1] == owners[3]
+
+
+def test_manual_assignment_leaves_the_case_in_the_team_queue(organisation, alice):
+    Team.objects.filter(pk=organisation.default_team_id).update(strategy="manual")
+
+    ticket = open_case(organisation)
+
+    assert ticket.owner is None
+    assert not Alert.objects.filter(kind=Alert.Kind.NOBODY).exists()
+
+
+def test_a_transfer_needs_a_note_and_tells_the_customer_who_and_why(
+    organisation, alice, berit, billing
+):
+    ticket = open_case(organisation, body="Jag har en fråga om min leverans.")
+    assert ticket.owner == alice
+    mail.outbox.clear()
+
+    with pytest.raises(actions.TransferRefused):
+        actions.transfer_ticket(ticket, agent=alice, note="  ", to_owner=berit)
+
+    actions.transfer_ticket(
+        ticket,
+        agent=alice,
+        note="Kunden har betalat två gånger, se bifogat kvitto.",
+        to_owner=berit,
+        why="Berit handles payments",
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.owner == berit
+    assert ticket.team == billing
+    assert ticket.handoff_count == 1
+    assert ticket.handover_note.startswith("Kunden har betalat")
+    notice = mail.outbox[-1]
+    assert "Berit" in notice.body
+    assert "Berit handles payments" in notice.body
+    assert ticket.reference in notice.subject
+    told = ticket.messages.filter(direction=Message.Direction.OUTBOUND).last()
+    assert told is not None
+    assert told.written_by == Message.WrittenBy.AUTOMATION
+    # The new owner's reply clears the hand-over note from the top of the case.
+    actions.reply_to_customer(ticket, agent=berit, body="Hej! Jag tittar på det nu.")
+    ticket.refresh_from_db()
+    assert ticket.handover_note == ""
+
+
+def test_a_transfer_back_is_refused_and_the_third_hand_off_alerts_the_lead(
+    organisation, alice, bob, berit
+):
+    dave = make_agent(organisation, "dave2", "Dave")
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=dave)
+    ticket = open_case(organisation)
+    first = ticket.owner
+    second = bob if first == alice else alice
+
+    actions.transfer_ticket(ticket, agent=first, note="Till dig.", to_owner=second)
+    with pytest.raises(actions.TransferRefused, match="loop"):
+        actions.transfer_ticket(ticket, agent=second, note="Tillbaka.", to_owner=first)
+    assert Alert.objects.filter(recipient=dave, kind=Alert.Kind.HANDOFFS).exists()
+    Alert.objects.update(read_at=timezone.now())
+
+    actions.transfer_ticket(ticket, agent=second, note="Fakturafråga.", to_owner=berit)
+    actions.transfer_ticket(ticket, agent=berit, note="Behöver Dave.", to_owner=dave)
+
+    ticket.refresh_from_db()
+    assert ticket.handoff_count == 3
+    assert Alert.objects.filter(
+        recipient=dave, kind=Alert.Kind.HANDOFFS, read_at__isnull=True, ticket=ticket
+    ).exists()
+
+
+def test_a_transfer_to_a_team_picks_someone_free_there(organisation, alice, berit, billing):
+    ticket = open_case(organisation, body="Fråga om leverans.")
+
+    actions.transfer_ticket(ticket, agent=alice, note="Fakturafråga egentligen.", to_team=billing)
+
+    ticket.refresh_from_db()
+    assert ticket.owner == berit
+    assert ticket.team == billing
+
+
+def test_an_owner_away_past_the_threshold_hands_cases_to_the_stand_in_once(
+    organisation, alice, bob
+):
+    organisation.stand_in_after_hours = 4
+    organisation.save()
+    ticket = open_case(organisation)
+    owner = ticket.owner
+    stand_in = bob if owner == alice else alice
+    owner.stand_in = stand_in
+    owner.back_on = (timezone.now() + timedelta(days=10)).date()
+    owner.save()
+    set_availability(owner, availability=Agent.Availability.AWAY)
+    mail.outbox.clear()
+
+    assert hand_over_absent() == 0  # not away long enough yet
+    with time_machine.travel(timezone.now() + timedelta(hours=5)):
+        assert hand_over_absent() == 1
+        assert hand_over_absent() == 0
+
+    ticket.refresh_from_db()
+    assert ticket.owner == stand_in
+    assert len(mail.outbox) == 1
+    assert stand_in.name in mail.outbox[0].body
+    assert "away" in mail.outbox[0].body
+
+
+def test_a_deactivated_or_deleted_owner_leaves_no_case_behind(organisation, alice, bob):
+    first = open_case(organisation, email="a@example.se")
+    owner = first.owner
+    other = bob if owner == alice else alice
+    owner.stand_in = other
+    owner.save()
+    Agent.objects.filter(pk=owner.pk).update(is_active=False)
+
+    hand_over_absent()
+
+    first.refresh_from_db()
+    assert first.owner == other
+    assert first.events.filter(kind=TicketEvent.Kind.ASSIGNED, data__reason="inactive").exists()
+
+    second = open_case(organisation, email="b@example.se")
+    assert second.owner == other
+    other.user.delete()
+    second.refresh_from_db()
+    assert second.owner is None
+    assert second.events.filter(kind=TicketEvent.Kind.ASSIGNED, data__reason="inactive").exists()
+
+
+def test_merge_keeps_every_message_and_split_makes_a_new_case(organisation, alice):
+    first = open_case(organisation, body="Min faktura är fel.")
+    second = open_case(organisation, body="Och leveransen kom aldrig.")
+    other_customer = open_case(organisation, email="someone@example.se")
+
+    with pytest.raises(ValueError, match="customer"):
+        actions.merge_tickets(other_customer, into=first, agent=alice)
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    second.refresh_from_db()
+    assert second.merged_into == first
+    assert second.status == Ticket.Status.CLOSED
+    bodies = list(first.messages.filter(direction="in").values_list("body", flat=True))
+    assert "Och leveransen kom aldrig." in bodies
+
+    moved = first.messages.get(body="Och leveransen kom aldrig.")
+    new = actions.split_message(moved, agent=alice)
+    assert new.requester == first.requester
+    assert list(new.messages.values_list("body", flat=True)) == ["Och leveransen kom aldrig."]
+    assert not first.messages.filter(pk=moved.pk).exists()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from nabar.routing import views
+
+app_name = "routing"
+
+urlpatterns = [
+    path("settings/routing/", views.settings_page, name="settings"),
+    path("settings/routing/organisation/", views.organisation_settings, name="organisation"),
+    path("settings/routing/rules/new/", views.rule_edit, name="rule_new"),
+    path("settings/routing/rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("settings/routing/rules/<int:pk>/move/", views.rule_move, name="rule_move"),
+    path("settings/routing/rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("settings/routing/teams/new/", views.team_edit, name="team_new"),
+    path("settings/routing/teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("triage/", views.triage, name="triage"),
+    path("reports/routing/", views.report, name="report"),
+]

@@ -1,0 +1,221 @@
+"""Routing pages: the rules and teams admins edit, the triage queue, and the routing report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nabar.accounts.models import Team
+from nabar.routing import access, reports
+from nabar.routing.forms import OrganisationRoutingForm, ReportForm, RuleForm, TeamForm
+from nabar.routing.models import RoutingRule
+from nabar.tickets.access import agent_for
+from nabar.tickets.forms import CategoryForm
+from nabar.tickets.models import Ticket, TicketEvent
+
+
+def _settings_context(request: HttpRequest, **forms: object) -> dict[str, object]:
+    agent = access.admin_for(request.user)
+    organisation = agent.organisation
+    teams = list(
+        Team.objects.filter(organisation=organisation).select_related("lead__user").order_by("name")
+    )
+    return {
+        "rules": RoutingRule.objects.filter(organisation=organisation).select_related(
+            "set_team", "set_owner__user"
+        ),
+        "teams": teams,
+        "organisation_form": OrganisationRoutingForm(instance=organisation),
+        "rule_form": RuleForm(organisation=organisation),
+        "team_form": TeamForm(organisation=organisation),
+    } | forms
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "routing/settings.html", _settings_context(request))
+
+
+@require_POST
+@login_required
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    agent = access.admin_for(request.user)
+    form = OrganisationRoutingForm(request.POST, instance=agent.organisation)
+    if not form.is_valid():
+        return render(
+            request,
+            "routing/settings.html",
+            _settings_context(request, organisation_form=form),
+            status=422,
+        )
+    form.save()
+    flash.success(request, _("Routing settings saved."))
+    return redirect("routing:settings")
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = access.admin_for(request.user)
+    rule = access.get_rule_for(request.user, pk) if pk is not None else None
+    if request.method != "POST":
+        form = RuleForm(
+            organisation=agent.organisation,
+            initial=RuleForm.initial_for(rule) if rule else None,
+        )
+        return render(request, "routing/rule.html", {"form": form, "rule": rule})
+    form = RuleForm(request.POST, organisation=agent.organisation)
+    if not form.is_valid():
+        return render(request, "routing/rule.html", {"form": form, "rule": rule}, status=422)
+    values = form.values()
+    if rule is None:
+        last = RoutingRule.objects.filter(organisation=agent.organisation).aggregate(
+            n=Max("position")
+        )["n"]
+        RoutingRule.objects.create(
+            organisation=agent.organisation, position=(last or 0) + 1, **values
+        )
+        flash.success(request, _("Rule added at the end of the list."))
+    else:
+        for name, value in values.items():
+            setattr(rule, name, value)
+        rule.save()
+        flash.success(request, _("Rule saved."))
+    return redirect("routing:settings")
+
+
+@require_POST
+@login_required
+def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a rule one step up or down; rules are tried from the top."""
+    rule = access.get_rule_for(request.user, pk)
+    with transaction.atomic():
+        ordered = list(
+            RoutingRule.objects.select_for_update().filter(organisation_id=rule.organisation_id)
+        )
+        index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
+        other = index - 1 if request.POST.get("direction") == "up" else index + 1
+        if 0 <= other < len(ordered):
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered, start=1):
+            if item.position != position:
+                RoutingRule.objects.filter(pk=item.pk).update(position=position)
+    return redirect("routing:settings")
+
+
+@require_POST
+@login_required
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = access.get_rule_for(request.user, pk)
+    rule.delete()
+    flash.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
+    return redirect("routing:settings")
+
+
+@login_required
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = access.admin_for(request.user)
+    team = access.get_team_for(request.user, pk) if pk is not None else None
+    if request.method != "POST":
+        initial = (
+            {
+                "name": team.name,
+                "lead": team.lead_id,
+                "skills": ", ".join(team.skills),
+                "strategy": team.strategy,
+            }
+            if team
+            else None
+        )
+        form = TeamForm(organisation=agent.organisation, initial=initial)
+        return render(request, "routing/team.html", {"form": form, "team": team})
+    form = TeamForm(request.POST, organisation=agent.organisation)
+    if form.is_valid():
+        clash = Team.objects.filter(organisation=agent.organisation, name=form.cleaned_data["name"])
+        if team is not None:
+            clash = clash.exclude(pk=team.pk)
+        if clash.exists():
+            form.add_error("name", _("There is already a team with that name."))
+    if not form.is_valid():
+        return render(request, "routing/team.html", {"form": form, "team": team}, status=422)
+    team = team or Team(organisation=agent.organisation)
+    team.name = form.cleaned_data["name"]
+    team.lead = form.cleaned_data["lead"]
+    team.skills = form.skill_list()
+    team.strategy = form.cleaned_data["strategy"]
+    team.save()
+    flash.success(request, _("Team “%(name)s” saved.") % {"name": team.name})
+    return redirect("routing:settings")
+
+
+@login_required
+def triage(request: HttpRequest) -> HttpResponse:
+    """Cases the classifier was unsure about, with its top suggestions; a person decides."""
+    agent = agent_for(request.user)
+    cases = list(
+        Ticket.objects.open()
+        .filter(organisation_id=agent.organisation_id, needs_triage=True)
+        .select_related("organisation", "requester", "team")
+        .order_by("created_at")[:100]
+    )
+    routed = {
+        ticket_id: data
+        for ticket_id, data in TicketEvent.objects.filter(
+            ticket__in=cases, kind=TicketEvent.Kind.ROUTED
+        ).values_list("ticket_id", "data")
+    }
+    rows = [
+        {
+            "ticket": ticket,
+            "suggestions": [
+                (str(label), float(p))
+                for label, p in routed.get(ticket.pk, {}).get("suggestions", [])
+            ],
+            "form": CategoryForm(prefix=f"c{ticket.pk}"),
+        }
+        for ticket in cases
+    ]
+    return render(request, "routing/triage.html", {"rows": rows})
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    agent = access.lead_or_admin_for(request.user)
+    form = ReportForm(request.GET or None)
+    days = (form.cleaned_data.get("days") or 30) if form.is_valid() else 30
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    earlier = since - timedelta(days=agent.organisation.continuity_days)
+    values = (
+        Ticket.objects.filter(
+            organisation_id=agent.organisation_id,
+            created_at__gte=earlier,
+            merged_into__isnull=True,
+        )
+        .values_list(
+            "requester_id", "team__name", "owner_id", "created_at", "owner_since", "handoff_count"
+        )
+        .iterator()
+    )
+    rows = [
+        reports.CaseRow(
+            customer_id=customer,
+            team=team or _("No team"),
+            owner_id=owner,
+            created_at=created,
+            owner_since=owner_since,
+            handoffs=handoffs,
+            in_period=created >= since,
+        )
+        for customer, team, owner, created, owner_since, handoffs in values
+    ]
+    table = reports.figures(rows, everyone=_("Everyone"))
+    return render(request, "routing/report.html", {"form": form, "table": table, "days": days})
