@@ -218,4 +218,5 @@ def report(request: HttpRequest) -> HttpResponse:
         for customer, team, owner, created, owner_since, handoffs in values
     ]
     table = reports.figures(rows, everyone=_("Everyone"))
-    return render(request, "routing/report.html", {"form": form, "table": table, "days": days})
+    context = {"form": form, "table": table, "days": days, "total_cases": table[-1].cases}
+    return render(request, "routing/report.html", context)

@@ -1,0 +1,266 @@
+"""The routing pages as admins, team leads and agents meet them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from nabar.accounts.models import Agent, Team
+from nabar.routing import reports
+from nabar.routing.models import RoutingRule
+from nabar.tickets import actions
+from nabar.tickets.models import Alert, Ticket
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def dave_client(client, dave):  # type: ignore[no-untyped-def]
+    client.force_login(dave.user)
+    return client
+
+
+def test_an_admin_adds_a_rule_in_the_product_and_it_routes_the_next_case(
+    dave_client, organisation, alice
+):
+    billing = Team.objects.create(organisation=organisation, name="Fakturor")
+    alice.teams.set([billing])
+
+    response = dave_client.post(
+        reverse("routing:rule_new"),
+        {
+            "name": "Fakturor",
+            "field_1": "keywords",
+            "op_1": "contains_any",
+            "value_1": "faktura, räkning",
+            "set_team": billing.pk,
+            "set_priority": "",
+            "stop": "on",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    rule = RoutingRule.objects.get()
+    assert rule.conditions == [
+        {"field": "keywords", "op": "contains_any", "value": "faktura, räkning"}
+    ]
+    ticket = open_case(organisation, body="Min räkning är för hög.")
+    assert ticket.team == billing
+    page = dave_client.get(reverse("routing:settings"))
+    assert "Fakturor" in page.content.decode()
+
+
+def test_a_rule_without_an_action_or_value_is_refused_and_keeps_what_was_typed(dave_client):
+    response = dave_client.post(
+        reverse("routing:rule_new"),
+        {"name": "Halvfärdig", "field_1": "keywords", "op_1": "contains_any", "value_1": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Give a value for this condition." in body
+    assert "Choose what the rule does" in body
+    assert 'value="Halvfärdig"' in body
+    assert not RoutingRule.objects.exists()
+
+
+def test_rules_are_reordered_from_the_page(dave_client, organisation):
+    team = organisation.default_team
+    first = RoutingRule.objects.create(
+        organisation=organisation, position=1, name="A", set_team=team
+    )
+    second = RoutingRule.objects.create(
+        organisation=organisation, position=2, name="B", set_team=team
+    )
+
+    dave_client.post(reverse("routing:rule_move", kwargs={"pk": second.pk}), {"direction": "up"})
+
+    assert list(RoutingRule.objects.values_list("name", flat=True)) == ["B", "A"]
+    assert first.pk != second.pk
+
+
+def test_an_agent_who_is_not_an_admin_cannot_see_or_change_routing(alice_client, organisation):
+    rule = RoutingRule.objects.create(
+        organisation=organisation, name="A", set_team=organisation.default_team
+    )
+
+    assert alice_client.get(reverse("routing:settings")).status_code == 404
+    assert (
+        alice_client.post(reverse("routing:rule_delete", kwargs={"pk": rule.pk})).status_code == 404
+    )
+    assert alice_client.get(reverse("routing:report")).status_code == 404
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_an_admin_edits_a_team_skills_and_strategy(dave_client, organisation, alice):
+    team = organisation.default_team
+
+    dave_client.post(
+        reverse("routing:team_edit", kwargs={"pk": team.pk}),
+        {
+            "name": team.name,
+            "lead": alice.pk,
+            "skills": "invoice, delivery",
+            "strategy": "round_robin",
+        },
+    )
+
+    team.refresh_from_db()
+    assert team.skills == ["invoice", "delivery"]
+    assert team.strategy == "round_robin"
+    assert team.lead == alice
+
+
+def test_the_transfer_form_without_a_note_keeps_the_choice_and_says_why(
+    alice_client, organisation, alice, bob
+):
+    ticket = open_case(organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=alice)
+
+    response = alice_client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": bob.pk, "note": "", "why": "Bob kan fakturor"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Write a hand-over note for the new owner." in body
+    assert 'value="Bob kan fakturor"' in body
+    ticket.refresh_from_db()
+    assert ticket.owner == alice
+
+
+def test_a_transfer_from_the_case_page_shows_the_note_to_the_new_owner(
+    client, organisation, alice, bob
+):
+    ticket = open_case(organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=alice)
+    client.force_login(alice.user)
+
+    client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": bob.pk, "note": "Kunden vill ha en kreditnota."},
+    )
+
+    client.force_login(bob.user)
+    page = client.get(reverse("tickets:detail", kwargs={"number": ticket.number})).content.decode()
+    assert "Kunden vill ha en kreditnota." in page
+    assert page.index("Kunden vill ha en kreditnota.") < page.index("thread-heading")
+
+
+def test_the_triage_queue_lists_unsure_cases_and_a_choice_routes_them(
+    alice_client, organisation, alice
+):
+    billing = Team.objects.create(organisation=organisation, name="Fakturor", skills=["invoice"])
+    ticket = open_case(organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(needs_triage=True, owner=None)
+
+    page = alice_client.get(reverse("routing:triage")).content.decode()
+    assert ticket.reference in page
+
+    response = alice_client.post(
+        reverse("tickets:category", kwargs={"number": ticket.number}),
+        {"category": "invoice", "next": reverse("routing:triage")},
+    )
+
+    assert response.url == reverse("routing:triage")
+    ticket.refresh_from_db()
+    assert ticket.category == "invoice"
+    assert ticket.category_set_by == "agent"
+    assert not ticket.needs_triage
+    assert ticket.team == billing
+    assert ticket.reference not in alice_client.get(reverse("routing:triage")).content.decode()
+
+
+def test_the_empty_triage_queue_says_so(alice_client):
+    page = alice_client.get(reverse("routing:triage"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "No case waits for a category." in page.content.decode()
+
+
+def test_alerts_are_listed_and_marked_read(alice_client, organisation, alice):
+    ticket = open_case(organisation)
+    Alert.objects.create(
+        organisation=organisation, recipient=alice, ticket=ticket, kind="urgent", text="Hjälp!"
+    )
+
+    assert "Hjälp!" in alice_client.get(reverse("tickets:alerts")).content.decode()
+    alice_client.post(reverse("tickets:alerts"))
+    assert not Alert.objects.filter(read_at__isnull=True).exists()
+
+
+def test_an_agent_sets_away_with_a_stand_in_and_a_return_date(alice_client, alice, bob):
+    back = (timezone.now() + timedelta(days=7)).date()
+
+    alice_client.post(
+        reverse("accounts:me"),
+        {
+            "availability": "away",
+            "back_on": back.isoformat(),
+            "stand_in": bob.pk,
+            "languages": "sv, en, fi",
+            "skills": "invoice",
+        },
+    )
+
+    alice.refresh_from_db()
+    assert alice.availability == Agent.Availability.AWAY
+    assert alice.away_since is not None
+    assert alice.stand_in == bob
+    assert alice.back_on == back
+    assert alice.languages == ["sv", "en", "fi"]
+
+
+def test_a_bad_language_code_is_explained(alice_client):
+    response = alice_client.post(
+        reverse("accounts:me"),
+        {"availability": "available", "languages": "svenska"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    assert "two-letter language codes" in response.content.decode()
+
+
+def test_the_report_shows_continuity_hand_offs_and_time_to_the_right_person(
+    client, organisation, alice, bob
+):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    first = open_case(organisation, email="carol@example.se")
+    open_case(organisation, email="carol@example.se", body="En fråga till.")
+    third = open_case(organisation, email="erik@example.se")
+    other = bob if third.owner == alice else alice
+    actions.transfer_ticket(third, agent=third.owner, note="Till dig.", to_owner=other)
+    client.force_login(alice.user)
+
+    page = client.get(reverse("routing:report"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "100 % (1/1)" in page  # Carol's second case went to her first owner
+    assert first.owner is not None
+    assert "Everyone" in page
+
+
+def test_report_figures_from_rows() -> None:
+    now = timezone.now()
+    rows = [
+        reports.CaseRow(1, "A", 10, now - timedelta(days=40), now, 0, in_period=False),
+        reports.CaseRow(1, "A", 10, now - timedelta(hours=5), now - timedelta(hours=5), 0, True),
+        reports.CaseRow(1, "B", 11, now - timedelta(hours=4), now - timedelta(hours=1), 3, True),
+        reports.CaseRow(2, "B", 11, now - timedelta(hours=2), now, 1, True),
+    ]
+
+    table = {f.name: f for f in reports.figures(rows, everyone="All")}
+
+    assert table["All"].cases == 3
+    assert table["All"].repeat_contacts == 2
+    assert table["All"].same_owner == 1
+    assert table["All"].continuity == 0.5
+    assert table["B"].three_or_more == 1
+    assert table["B"].handed_over == 2
+    assert table["B"].right_person_median_hours == pytest.approx(2.5)
+    assert table["A"].right_person_median_hours == pytest.approx(0.0)
