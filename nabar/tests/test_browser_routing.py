@@ -1,0 +1,164 @@
+"""Routing in a real browser: the right person first, a hand-over the customer is told about,
+the same person next time, and the report that shows it. axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from nabar.accounts.models import Team
+from nabar.conftest import PASSWORD, make_agent
+from nabar.routing.models import RoutingRule
+from nabar.tests.browser import assert_accessible, launch
+from nabar.tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+INVOICE = "Hej! Jag har fått en faktura på 1200 kronor som jag redan har betalat i oktober."
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch()
+
+
+def _login(context, url: str, username: str):  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(f"{url}/login/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in", exact=True).click()
+    page.wait_for_url(re.compile(r"/inbox/"))
+    return page
+
+
+def _write(context, url: str, slug: str, body: str):  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(f"{url}/o/{slug}/")
+    page.get_by_label("Ditt namn").fill("Karin Lund")
+    page.get_by_label("E-postadress").fill("karin@example.se")
+    page.get_by_label("Beskriv ditt ärende med egna ord").fill(body)
+    page.get_by_role("button", name="Skicka", exact=True).click()
+    page.wait_for_url(re.compile(r"/receipt/"))
+    return page
+
+
+def test_right_person_first_hand_over_told_same_person_next_time_and_the_report(
+    browser, live_server, organisation, alice
+):
+    billing = Team.objects.create(organisation=organisation, name="Fakturor", skills=["invoice"])
+    berit = make_agent(organisation, "berit", "Berit")
+    fredrik = make_agent(organisation, "fredrik", "Fredrik")
+    erik = make_agent(organisation, "erik", "Erik")
+    dave = make_agent(organisation, "dave", "Dave", staff=True)
+    for agent, languages in ((berit, ["sv"]), (fredrik, ["sv", "en"]), (erik, ["en"])):
+        agent.teams.set([billing])
+        agent.languages = languages
+        agent.save()
+    billing.lead = dave
+    billing.save()
+    # Berit already has a case, so load alone would pick Fredrik or Erik; a rule decides the
+    # team and the language decides among its people (Erik writes no Swedish).
+    fredrik.capacity = 1
+    fredrik.save()
+    Ticket.objects.create(
+        organisation=organisation,
+        number=1,
+        requester=_customer(organisation),
+        owner=fredrik,
+        team=billing,
+        channel="web",
+    )
+    RoutingRule.objects.create(
+        organisation=organisation,
+        position=1,
+        name="Fakturor",
+        conditions=[{"field": "keywords", "op": "contains_any", "value": "faktura, räkning"}],
+        set_team=billing,
+    )
+
+    # 1. A Swedish invoice case lands with Berit, and the customer sees her name.
+    customer = browser.new_context(locale="sv")
+    receipt = _write(customer, live_server.url, organisation.slug, INVOICE)
+    assert "Berit har hand om ditt ärende" in receipt.locator("main").inner_text()
+    ticket = Ticket.objects.exclude(number=1).get()
+    assert ticket.owner == berit
+    assert ticket.team == billing
+
+    # 2. Berit sees why, then hands the case to Fredrik with a note; the customer is told.
+    Ticket.objects.filter(number=1).update(status=Ticket.Status.SOLVED)
+    desk = browser.new_context(locale="sv")
+    page = _login(desk, live_server.url, "berit")
+    page.get_by_role("link", name=ticket.reference).click()
+    timeline = page.locator("main").inner_text()
+    assert "Skickat till Fakturor" in timeline
+    assert_accessible(page, label="case page with routing reasons")
+    page.get_by_label("Lämna över till").select_option(label="Fredrik")
+    page.get_by_label("Överlämning till den nya ägaren").fill(
+        "Kunden har betalat oktober två gånger. Kreditera en av dem."
+    )
+    page.get_by_label("Varför, med ord för kunden (frivilligt)").fill(
+        "Fredrik sköter återbetalningar"
+    )
+    mail.outbox.clear()
+    page.get_by_role("button", name="Lämna över och berätta för kunden").click()
+    page.wait_for_load_state()
+    notice = mail.outbox[-1]
+    assert "Fredrik" in notice.body
+    assert "Fredrik sköter återbetalningar" in notice.body
+    ticket.refresh_from_db()
+    assert ticket.owner == fredrik
+    assert ticket.handoff_count == 1
+    desk.close()
+
+    # The new owner finds the hand-over note at the top of the case.
+    desk = browser.new_context(locale="sv")
+    page = _login(desk, live_server.url, "fredrik")
+    page.get_by_role("link", name=ticket.reference).click()
+    heading = page.get_by_role("heading", name="Överlämning från Berit")
+    assert heading.is_visible()
+    assert "Kreditera en av dem." in page.locator(".handover").inner_text()
+    assert_accessible(page, label="case page with a hand-over note")
+    desk.close()
+
+    # 3. A week later the customer writes again: Fredrik gets it.
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.SOLVED)
+    with time_machine.travel(timezone.now() + timedelta(days=7), tick=True):
+        again = _write(
+            customer, live_server.url, organisation.slug, "Hej igen! Kom krediteringen fram?"
+        )
+        assert "Fredrik har hand om ditt ärende" in again.locator("main").inner_text()
+    customer.close()
+
+    # 4. The team lead's report shows continuity, hand-offs and time to the right person.
+    lead = browser.new_context(locale="sv")
+    page = _login(lead, live_server.url, "dave")
+    page.get_by_role("link", name="Rapporter").click()
+    report = page.locator("main").inner_text()
+    assert "100 % (1/1)" in report
+    assert "Tid till rätt person" in report
+    assert_accessible(page, label="routing report")
+    for name, label in (
+        ("Styrning", "routing settings"),
+        ("Sortering", "triage queue"),
+        ("Larm", "alerts"),
+        ("Min tillgänglighet", "availability page"),
+    ):
+        page.get_by_role("link", name=name, exact=True).click()
+        page.wait_for_load_state()
+        assert_accessible(page, label=label)
+    page.get_by_role("link", name="Styrning", exact=True).click()
+    page.get_by_role("link", name="Lägg till en regel").click()
+    assert_accessible(page, label="new rule form")
+    lead.close()
+
+
+def _customer(organisation):  # type: ignore[no-untyped-def]
+    from nabar.customers.actions import find_or_create_customer
+
+    return find_or_create_customer(organisation, name="Någon", email="nagon@example.se")
