@@ -347,3 +347,18 @@ def test_merge_keeps_every_message_and_split_makes_a_new_case(organisation, alic
     assert new.requester == first.requester
     assert list(new.messages.values_list("body", flat=True)) == ["Och leveransen kom aldrig."]
     assert not first.messages.filter(pk=moved.pk).exists()
+
+
+def test_the_sweep_command_runs_the_stand_in_sweep(organisation, alice, bob):
+    from django.core.management import call_command
+
+    ticket = open_case(organisation)
+    owner = ticket.owner
+    owner.stand_in = bob if owner == alice else alice
+    owner.save()
+    Agent.objects.filter(pk=owner.pk).update(is_active=False)
+
+    call_command("sweep", verbosity=0)
+
+    ticket.refresh_from_db()
+    assert ticket.owner == owner.stand_in

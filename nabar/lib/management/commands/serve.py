@@ -73,6 +73,8 @@ class Command(BaseCommand):
                     "0",
                 ]
                 processes.append(subprocess.Popen(worker, cwd=settings.BASE_DIR, env=env))
+                sweeper = [sys.executable, manage, "sweep", "--loop", "60", "--verbosity", "0"]
+                processes.append(subprocess.Popen(sweeper, cwd=settings.BASE_DIR, env=env))
         except FileNotFoundError as exc:
             raise CommandError(
                 f"Could not start {exc.filename}: is the virtualenv complete?"
