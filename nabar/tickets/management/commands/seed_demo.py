@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from nabar.accounts.models import Agent, Organisation, Team, User
+from nabar.routing.models import RoutingRule
 from nabar.tickets import actions
 from nabar.tickets.models import Channel, Ticket
 
@@ -29,8 +30,7 @@ CASES = [
         "Hej! Min faktura för oktober är dubbelt så hög som vanligt. Jag har inte ändrat något i mitt "
         "abonnemang. Kan ni se vad som hänt?",
         "Hej Karin! Jag ser att oktoberfakturan fick med "
-        "septembers avgift två gånger. Jag har krediterat mellanskillnaden, den syns på nästa faktura. "
-        "/Alice",
+        "septembers avgift två gånger. Jag har krediterat mellanskillnaden, den syns på nästa faktura.",
     ),
     (
         "Johan Ek",
@@ -49,7 +49,7 @@ CASES = [
         "Hello, I moved to a new address last month and my parcel notifications still go to the old "
         "one. How do I change it?",
         "Hi Emma, I have updated your address; notifications now go to "
-        "the new one. Let me know if anything still arrives at the old address. Bob",
+        "the new one. Let me know if anything still arrives at the old address.",
     ),
     (
         "Sven Holm",
@@ -76,7 +76,7 @@ CASES = [
         "sv",
         "Jag vill säga upp mitt abonnemang från och med nästa månad. Vad behöver ni från mig?",
         "Hej Lars! Uppsägningen är registrerad till den sista nästa månad. Du behöver inte göra något "
-        "mer; du får en bekräftelse per post. Vänliga hälsningar, Bob",
+        "mer; du får en bekräftelse per post.",
     ),
     (
         "Maria García",
@@ -121,8 +121,8 @@ class Command(BaseCommand):
                 "anything: a named person takes care of your case.",
             )
             teams = {
-                name: Team.objects.create(organisation=org, name=name)
-                for name in ("Kundtjänst", "Fakturor")
+                name: Team.objects.create(organisation=org, name=name, skills=skills)
+                for name, skills in (("Kundtjänst", []), ("Fakturor", ["invoice", "payment"]))
             }
             org.default_team = teams["Kundtjänst"]
             org.save(update_fields=["default_team"])
@@ -144,6 +144,24 @@ class Command(BaseCommand):
             teams["Kundtjänst"].save(update_fields=["lead"])
             agents["alice"].stand_in = agents["bob"]
             agents["alice"].save(update_fields=["stand_in"])
+            teams["Fakturor"].lead = agents["dave"]
+            teams["Fakturor"].save(update_fields=["lead"])
+            org.language_fallback_team = teams["Kundtjänst"]
+            org.save(update_fields=["language_fallback_team"])
+            RoutingRule.objects.create(
+                organisation=org,
+                position=1,
+                name="Fakturor och betalningar",
+                conditions=[
+                    {
+                        "field": "keywords",
+                        "op": "contains_any",
+                        "value": "faktura, fakturan, räkning, räkningen, invoice, charged, "
+                        "refund, betala, betalning",
+                    }
+                ],
+                set_team=teams["Fakturor"],
+            )
         for name, email, phone, language, body, answer in CASES:
             ticket, _ = actions.open_ticket(
                 org,
