@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from nabar.accounts.models import Agent, Team
-from nabar.routing.models import RoutingRule
+from nabar.routing.models import RoutingRule, UrgencyWords
 from nabar.tickets.access import agent_for
 
 
@@ -39,3 +39,11 @@ def get_team_for(user: object, pk: int) -> Team:
         return Team.objects.get(pk=pk, organisation_id=agent.organisation_id)
     except Team.DoesNotExist:
         raise Http404("team") from None
+
+
+def get_urgency_for(user: object, pk: int) -> UrgencyWords:
+    agent = admin_for(user)
+    try:
+        return UrgencyWords.objects.get(pk=pk, organisation_id=agent.organisation_id)
+    except UrgencyWords.DoesNotExist:
+        raise Http404("urgency") from None

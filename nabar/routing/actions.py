@@ -17,7 +17,7 @@ from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.models import Customer
 from nabar.routing import rules as pure
 from nabar.routing.language import detect_language
-from nabar.routing.models import RoutingRule
+from nabar.routing.models import RoutingRule, urgency_rules_for
 from nabar.routing.urgency import match_urgency
 from nabar.tickets.models import Alert, Ticket
 
@@ -41,6 +41,7 @@ class Decision:
     needs_triage: bool = False
     suggestions: list[tuple[str, float]] = field(default_factory=list)
     urgent: list[str] = field(default_factory=list)
+    urgent_labels: list[tuple[str, str]] = field(default_factory=list)
     team_reasons: list[dict[str, Any]] = field(default_factory=list)
     owner_reason: dict[str, Any] = field(default_factory=dict)
     nobody_available: bool = False
@@ -158,8 +159,9 @@ def decide(
         needs_triage=needs_triage,
         suggestions=[(str(label), float(p)) for label, p in top],
     )
-    for rule in match_urgency(text):
+    for rule in match_urgency(text, urgency_rules_for(organisation.pk)):
         decision.urgent.append(rule.key)
+        decision.urgent_labels.append((rule.label_en, rule.label_sv))
         if PRIORITY_ORDER[rule.priority] > PRIORITY_ORDER[decision.priority]:
             decision.priority = rule.priority
 
@@ -267,12 +269,19 @@ def record(ticket: Ticket, decision: Decision) -> None:
         Team.objects.filter(pk=decision.team.pk).update(last_assigned=decision.owner)
     leads = team_leads(ticket)
     if decision.urgent:
-        _event(ticket, TicketEvent.Kind.URGENT, label="Nåbar", rules=decision.urgent)
+        _event(
+            ticket,
+            TicketEvent.Kind.URGENT,
+            label="Nåbar",
+            rules=decision.urgent,
+            labels_en=[en for en, _ in decision.urgent_labels],
+            labels_sv=[sv for _, sv in decision.urgent_labels],
+        )
         raise_alert(
             [*leads, decision.owner],
             ticket=ticket,
             kind=Alert.Kind.URGENT,
-            text=f"{ticket.reference}: {', '.join(decision.urgent)}",
+            text=f"{ticket.reference}: {', '.join(sv for _, sv in decision.urgent_labels)}",
         )
     if not decision.language_spoken:
         raise_alert(

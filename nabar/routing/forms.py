@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.models import Agent, Organisation, Strategy, Team
-from nabar.routing.models import RoutingRule
+from nabar.routing.models import RoutingRule, UrgencyWords
 from nabar.tickets.models import Ticket
 
 CONDITION_ROWS = 3
@@ -175,3 +175,24 @@ class ReportForm(forms.Form):
         initial=30,
         required=False,
     )
+
+
+class UrgencyForm(forms.ModelForm):
+    class Meta:
+        model = UrgencyWords
+        fields = ["label_sv", "label_en", "key", "patterns", "priority", "is_active"]
+        widgets = {"patterns": forms.Textarea(attrs={"rows": 10})}
+
+    def clean_patterns(self) -> str:
+        lines = [
+            line.strip() for line in self.cleaned_data["patterns"].splitlines() if line.strip()
+        ]
+        if not lines:
+            raise forms.ValidationError(_("Give at least one word or phrase."))
+        too_short = [line for line in lines if len(line.rstrip("*")) < 3]
+        if too_short:
+            raise forms.ValidationError(
+                _("Use at least three letters before a *, or every case would match: %(bad)s")
+                % {"bad": ", ".join(too_short)}
+            )
+        return "\n".join(lines)

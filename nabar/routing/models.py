@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nabar.routing import rules as pure
+from nabar.routing import urgency
 
 
 class RoutingRule(models.Model):
@@ -77,3 +78,54 @@ class RoutingRule(models.Model):
             set_owner=self.set_owner_id,
             stop=self.stop,
         )
+
+
+class UrgencyWords(models.Model):
+    """An organisation's own urgency rule: words that raise a case's priority and alert the lead.
+
+    An organisation without any uses the built-in rules (``urgency.DEFAULT_URGENCY_RULES``);
+    copying them here makes them editable.
+    """
+
+    class Priority(models.TextChoices):
+        URGENT = "urgent", _("Urgent")
+        HIGH = "high", _("High")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="urgency_words"
+    )
+    position = models.PositiveIntegerField(default=0)
+    key = models.SlugField(_("short name"), max_length=40)
+    label_sv = models.CharField(_("label (Swedish)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    patterns = models.TextField(
+        _("words and phrases"),
+        help_text=_("One per line. A * at the end of a word accepts any ending, e.g. kapad*."),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("urgency rule")
+        verbose_name_plural = _("urgency rules")
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    def as_rule(self) -> urgency.UrgencyRule:
+        return urgency.UrgencyRule(
+            key=self.key,
+            label_en=self.label_en,
+            label_sv=self.label_sv,
+            patterns=tuple(line.strip() for line in self.patterns.splitlines() if line.strip()),
+            priority=self.priority,
+        )
+
+
+def urgency_rules_for(organisation_id: int) -> list[urgency.UrgencyRule]:
+    """The organisation's own urgency rules, or the built-in ones when it has none."""
+    own = list(UrgencyWords.objects.filter(organisation_id=organisation_id))
+    if not own:
+        return list(urgency.DEFAULT_URGENCY_RULES)
+    return [row.as_rule() for row in own if row.is_active]

@@ -13,6 +13,9 @@ urlpatterns = [
     path("settings/routing/rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("settings/routing/teams/new/", views.team_edit, name="team_new"),
     path("settings/routing/teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("settings/urgency/", views.urgency_page, name="urgency"),
+    path("settings/urgency/new/", views.urgency_edit, name="urgency_new"),
+    path("settings/urgency/<int:pk>/", views.urgency_edit, name="urgency_edit"),
     path("triage/", views.triage, name="triage"),
     path("reports/routing/", views.report, name="report"),
 ]

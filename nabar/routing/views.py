@@ -16,8 +16,15 @@ from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Team
 from nabar.routing import access, reports
-from nabar.routing.forms import OrganisationRoutingForm, ReportForm, RuleForm, TeamForm
-from nabar.routing.models import RoutingRule
+from nabar.routing.forms import (
+    OrganisationRoutingForm,
+    ReportForm,
+    RuleForm,
+    TeamForm,
+    UrgencyForm,
+)
+from nabar.routing.models import RoutingRule, UrgencyWords
+from nabar.routing.urgency import DEFAULT_URGENCY_RULES
 from nabar.tickets.access import agent_for
 from nabar.tickets.forms import CategoryForm
 from nabar.tickets.models import Ticket, TicketEvent
@@ -220,3 +227,48 @@ def report(request: HttpRequest) -> HttpResponse:
     table = reports.figures(rows, everyone=_("Everyone"))
     context = {"form": form, "table": table, "days": days, "total_cases": table[-1].cases}
     return render(request, "routing/report.html", context)
+
+
+@login_required
+def urgency_page(request: HttpRequest) -> HttpResponse:
+    """The urgency rules in use: the organisation's own, or the built-in ones to copy and edit."""
+    agent = access.admin_for(request.user)
+    own = list(UrgencyWords.objects.filter(organisation=agent.organisation))
+    if request.method == "POST" and not own:
+        UrgencyWords.objects.bulk_create(
+            UrgencyWords(
+                organisation=agent.organisation,
+                position=position,
+                key=rule.key,
+                label_sv=rule.label_sv,
+                label_en=rule.label_en,
+                patterns="\n".join(rule.patterns),
+                priority=rule.priority,
+            )
+            for position, rule in enumerate(DEFAULT_URGENCY_RULES, start=1)
+        )
+        flash.success(request, _("The built-in rules are now yours to edit."))
+        return redirect("routing:urgency")
+    return render(
+        request,
+        "routing/urgency.html",
+        {"own": own, "defaults": DEFAULT_URGENCY_RULES if not own else ()},
+    )
+
+
+@login_required
+def urgency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = access.admin_for(request.user)
+    words = access.get_urgency_for(request.user, pk) if pk is not None else None
+    form = UrgencyForm(request.POST or None, instance=words)
+    if request.method == "POST":
+        if form.is_valid():
+            row = form.save(commit=False)
+            row.organisation = agent.organisation
+            row.save()
+            flash.success(request, _("Urgency rule saved."))
+            return redirect("routing:urgency")
+        return render(
+            request, "routing/urgency_edit.html", {"form": form, "words": words}, status=422
+        )
+    return render(request, "routing/urgency_edit.html", {"form": form, "words": words})

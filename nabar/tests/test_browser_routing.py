@@ -153,8 +153,14 @@ def test_right_person_first_hand_over_told_same_person_next_time_and_the_report(
         page.wait_for_load_state()
         assert_accessible(page, label=label)
     page.get_by_role("link", name="Styrning", exact=True).click()
-    page.get_by_role("link", name="Lägg till en regel").click()
+    page.get_by_role("link", name="Lägg till en regel", exact=True).click()
     assert_accessible(page, label="new rule form")
+    page.get_by_role("link", name="Styrning").first.click()
+    page.get_by_role("link", name="Regler för brådska").click()
+    assert_accessible(page, label="urgency rules")
+    page.get_by_role("button", name="Kopiera de inbyggda reglerna för att ändra dem").click()
+    page.get_by_role("link", name="Dubbeldragning").click()
+    assert_accessible(page, label="urgency rule form")
     lead.close()
 
 

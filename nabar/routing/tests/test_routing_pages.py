@@ -264,3 +264,45 @@ def test_report_figures_from_rows() -> None:
     assert table["B"].handed_over == 2
     assert table["B"].right_person_median_hours == pytest.approx(2.5)
     assert table["A"].right_person_median_hours == pytest.approx(0.0)
+
+
+def test_an_admin_copies_the_built_in_urgency_rules_and_adds_a_word(
+    dave_client, organisation, alice
+):
+    from nabar.routing.models import UrgencyWords
+
+    page = dave_client.get(reverse("routing:urgency"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "The built-in rules are in use" in page.content.decode()
+    dave_client.post(reverse("routing:urgency"))
+    rule = UrgencyWords.objects.get(key="double_payment")
+
+    response = dave_client.post(
+        reverse("routing:urgency_edit", kwargs={"pk": rule.pk}),
+        {
+            "label_sv": rule.label_sv,
+            "label_en": rule.label_en,
+            "key": rule.key,
+            "patterns": rule.patterns + "\nbedrägeri*",
+            "priority": "urgent",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    ticket = open_case(organisation, body="Jag tror att det här är ett bedrägeri.")
+    assert ticket.priority == Ticket.Priority.URGENT
+
+
+def test_an_urgency_word_that_would_match_everything_is_refused(dave_client):
+    response = dave_client.post(
+        reverse("routing:urgency_new"),
+        {"label_sv": "Allt", "label_en": "All", "key": "all", "patterns": "a*", "priority": "high"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert "at least three letters" in response.content.decode()
+
+
+def test_an_agent_cannot_edit_urgency_rules(alice_client):
+    assert alice_client.get(reverse("routing:urgency")).status_code == 404
