@@ -219,5 +219,7 @@ def test_a_plain_agent_hands_over_with_a_note_instead_of_changing_the_owner(
         reverse("tickets:owner", kwargs={"number": case.number}), {"owner": bob.pk}
     )
     assert refused.status_code == 404
-    page = alice_client.get(reverse("tickets:detail", kwargs={"number": case.number}))
+    page = alice_client.get(
+        reverse("tickets:detail", kwargs={"number": case.number}), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Hand over and tell the customer" in page.content.decode()
