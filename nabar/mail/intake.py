@@ -76,6 +76,9 @@ def store_raw(
             same_id = same_id.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
         existing = same_id.first()
     if existing is not None:
+        if existing.status == InboundEmail.Status.RECEIVED:
+            # Stored before a crash but never processed: delivering it again finishes the job.
+            _enqueue(existing.pk)
         return existing, False
     try:
         with transaction.atomic():
@@ -103,9 +106,12 @@ def _enqueue(inbound_id: int) -> None:
 
 
 def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
-    """Understand one stored message. Safe to run twice: only one run claims the message."""
-    # Only a message that has not yet made its case or follow-up can be claimed: the decision
-    # and the status are written in one transaction, so a retry never acts twice.
+    """Understand one stored message. Safe to run twice, or after a run killed half-way.
+
+    The claim is a quick filter; the decision itself is taken under a row lock that is checked
+    again inside the transaction that writes the case and the final status, so two runs (a
+    worker and ``process_mail`` after a crash) never both act on the same message.
+    """
     claimed = InboundEmail.objects.filter(
         pk=inbound_id,
         status__in=[InboundEmail.Status.RECEIVED, InboundEmail.Status.FAILED],
@@ -115,8 +121,17 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
         return None
     inbound = InboundEmail.objects.select_related("organisation", "mailbox").get(pk=inbound_id)
     parsed = parse_message(bytes(inbound.raw))
+    undecided = [InboundEmail.Status.RECEIVED, InboundEmail.Status.PROCESSING]
     try:
         with transaction.atomic():
+            current = (
+                InboundEmail.objects.select_for_update()
+                .filter(pk=inbound.pk, status__in=undecided, ticket__isnull=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if current is None:
+                return None  # another run decided it meanwhile
             status, detail, ticket, message = _decide(inbound, parsed)
             InboundEmail.objects.filter(pk=inbound.pk).update(
                 status=status,
@@ -130,7 +145,7 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
             )
     except Exception as exc:
         log.exception("inbound mail %s could not be processed", inbound_id)
-        InboundEmail.objects.filter(pk=inbound.pk).update(
+        InboundEmail.objects.filter(pk=inbound.pk, status__in=undecided).update(
             status=InboundEmail.Status.FAILED,
             detail=f"{type(exc).__name__}: {exc}"[:2000],
             from_address=(parsed.from_address or "")[:254],
