@@ -92,9 +92,7 @@ def test_two_entries_with_the_same_name_are_refused() -> None:
 
 @pytest.mark.django_db
 def test_loading_creates_and_then_updates_the_mailboxes_without_a_password(organisation) -> None:
-    text = (
-        "imaps://support@imap.example.com/INBOX?organisation=exempel&password_env=NABAR_IMAP_PASSWORD"
-    )
+    text = "imaps://support@imap.example.com/INBOX?organisation=exempel&password_env=NABAR_IMAP_PASSWORD"
     load_from_environment({"NABAR_MAILBOXES": text, **ENV})
     (mailbox,) = load_from_environment(
         {"NABAR_MAILBOXES": text.replace("imap.example.com", "mail.example.com"), **ENV}
