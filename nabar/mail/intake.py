@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -308,14 +307,12 @@ def _too_many_receipts(organisation: Organisation, address: str) -> bool:
 
 
 def _uploads(parsed: ParsedMail) -> list[SimpleUploadedFile]:
-    files = []
-    for attachment in parsed.attachments:
-        if len(attachment.data) > settings.NABAR_ATTACHMENT_MAX_BYTES or not attachment.data:
-            continue  # still in the stored raw message; noted on the case by the size check
-        files.append(
-            SimpleUploadedFile(attachment.filename, attachment.data, attachment.content_type)
-        )
-    return files
+    """Every file the customer sent: the whole message was within NABAR_MAIL_MAX_BYTES."""
+    return [
+        SimpleUploadedFile(attachment.filename, attachment.data, attachment.content_type)
+        for attachment in parsed.attachments
+        if attachment.data
+    ]
 
 
 SWEDISH = {
