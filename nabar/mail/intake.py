@@ -278,7 +278,7 @@ def _record_bounce(
         return InboundEmail.Status.BOUNCE, detail + " (no matching outgoing mail)", None, None
     if bounce.permanent:
         OutboundEmail.objects.filter(pk=sent.pk).update(
-            status=OutboundEmail.Status.BOUNCED, last_error=detail[:2000]
+            status=OutboundEmail.Status.BOUNCED, last_error=detail[:2000], updated_at=timezone.now()
         )
     if sent.ticket_id:
         TicketEvent.objects.create(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
 from nabar.customers.models import Customer
+from nabar.mail import delivery
 from nabar.tickets import access, actions
 from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
 from nabar.tickets.models import Ticket
@@ -140,7 +141,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "ticket": ticket,
         "thread": thread,
         "events": events,
-        "emails": ticket.emails.order_by("created_at"),
+        "deliveries": delivery.deliveries_for(ticket.pk),
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
         "status_form": StatusForm(initial={"status": ticket.status}),
