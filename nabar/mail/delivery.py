@@ -84,7 +84,7 @@ def describe(
     next_attempt_at: datetime | None,
 ) -> Delivery:
     status_enum = OutboundEmail.Status
-    labels = {
+    labels: dict[str, str] = {
         status_enum.QUEUED: _("Queued, not yet sent"),
         status_enum.SENDING: _("Being sent"),
         status_enum.SENT: _("Delivered to the mail server"),
@@ -106,7 +106,7 @@ def describe(
         to=to,
         subject=subject,
         state=status,
-        label=str(labels.get(status, status)),
+        label=labels.get(status, status),
         reason=reason,
         technical=last_error.strip()[:500],
         when=when,
