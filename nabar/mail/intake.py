@@ -137,6 +137,8 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
                 detail=detail[:2000],
                 ticket=ticket,
                 message=message,
+                html=parsed.html or "",
+                inline_images=_inline_images(parsed, message),
                 from_address=(parsed.from_address or "")[:254],
                 subject=parsed.subject[:300],
                 processed_at=timezone.now(),
@@ -304,6 +306,17 @@ def _too_many_receipts(organisation: Organisation, address: str) -> bool:
         created_at__gte=since,
     ).count()
     return recent >= RECEIPTS_PER_ADDRESS_PER_HOUR
+
+
+def _inline_images(parsed: ParsedMail, message: Message | None) -> dict[str, int]:
+    """Which stored attachment each ``cid:`` of the HTML refers to (files are stored in order)."""
+    if message is None or not parsed.html:
+        return {}
+    sent = [a for a in parsed.attachments if a.data]
+    stored = list(message.attachments.order_by("pk").values_list("pk", flat=True))
+    if len(sent) != len(stored):
+        return {}
+    return {a.content_id: pk for a, pk in zip(sent, stored, strict=True) if a.content_id}
 
 
 def _uploads(parsed: ParsedMail) -> list[SimpleUploadedFile]:

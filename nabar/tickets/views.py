@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
 from nabar.customers.models import Customer
-from nabar.mail import delivery
+from nabar.mail import delivery, display
 from nabar.tickets import access, actions
 from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
 from nabar.tickets.models import Ticket
@@ -134,7 +134,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     agent = access.agent_for(request.user)
-    thread = ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    thread = display.attach_originals(
+        list(ticket.messages.select_related("author_agent__user").prefetch_related("attachments")),
+        ticket,
+    )
     events = ticket.events.select_related("actor_agent__user")
     return {
         "agent": agent,
