@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("nabar.accounts.urls")),
     path("", include("nabar.tickets.urls")),
     path("", include("nabar.mail.urls")),
+    path("", include("nabar.customers.urls")),
     path("", include("nabar.contact.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),
 ]

@@ -208,6 +208,8 @@ class TicketEvent(models.Model):
         ESTIMATE = "estimate", _("Expected reply time announced")
         AUTOMATIC = "automatic", _("Automatic mail received")
         BOUNCED = "bounced", _("Mail to the customer bounced")
+        ADDRESS_LINKED = "address_linked", _("Address linked to a customer")
+        CUSTOMERS_MERGED = "customers_merged", _("Customers merged")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)

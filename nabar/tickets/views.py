@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
 from nabar.customers.models import Customer
+from nabar.customers.views import case_addresses
 from nabar.mail import delivery, display
 from nabar.tickets import access, actions
 from nabar.tickets.forms import NoteForm, OwnerForm, ReplyForm, SearchForm, StatusForm
@@ -152,6 +153,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
             organisation_id=ticket.organisation_id, initial={"owner": ticket.owner_id}
         ),
         "contact_points": ticket.requester.contact_points.all(),
+        "case_addresses": case_addresses(ticket, thread=thread),
     }
 
 
