@@ -8,7 +8,6 @@ from django.urls import reverse
 from nabar.mail.delivery import plain_reason
 from nabar.mail.intake import store_raw
 from nabar.mail.models import InboundEmail, OutboundEmail
-from nabar.mail.tests.smtp_sink import SmtpSink
 from nabar.tickets import actions
 from nabar.tickets.tests.factories import open_case
 
@@ -33,16 +32,6 @@ def test_smtp_answers_become_plain_words(technical: str, words: str) -> None:
 def case_page(client, ticket) -> str:  # type: ignore[no-untyped-def]
     url = reverse("tickets:detail", kwargs={"number": ticket.number})
     return client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = sink.port
-        settings.EMAIL_USE_TLS = False
-        yield sink
 
 
 @pytest.mark.django_db
