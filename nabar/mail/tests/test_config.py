@@ -144,3 +144,11 @@ def test_a_failed_login_is_reported_without_the_password(
     assert mailbox.last_error
     for text in (out.out, out.err, caplog.text, mailbox.last_error):
         assert "s3cret-never-shown" not in text
+
+
+@pytest.mark.django_db
+def test_the_smtp_receiver_refuses_to_start_on_a_bad_entry(organisation, monkeypatch) -> None:
+    monkeypatch.setenv("NABAR_MAILBOXES", "smtp://kontakt@exempel.example?organisation=exempel&x=1")
+
+    with pytest.raises(CommandError, match=r"NABAR_MAILBOXES entry 1 .*unknown field 'x'"):
+        call_command("receive_mail", port=0)
