@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("nabar.accounts.urls")),
     path("", include("nabar.tickets.urls")),
+    path("", include("nabar.mail.urls")),
+    path("", include("nabar.customers.urls")),
     path("", include("nabar.contact.urls")),
     path("", include("nabar.routing.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),

@@ -1,4 +1,4 @@
-"""Finding and creating customers by the addresses they write from."""
+"""Finding and creating customers by the addresses they write from; linking and merging them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from nabar.accounts.models import Organisation
+from nabar.accounts.models import Agent, Organisation
 from nabar.customers.models import ContactPoint, Customer
+from nabar.tickets.models import Message, Ticket, TicketEvent
 
 
 def normalise_email(value: str) -> str:
@@ -57,3 +58,108 @@ def find_or_create_customer(
         except IntegrityError:
             pass
     return customer
+
+
+class CustomerLinkError(ValueError):
+    """A link or merge that would mix organisations or join a customer to itself."""
+
+
+def _case_event(ticket: Ticket, kind: str, *, agent: Agent, **data: object) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor_agent=agent, actor_label=agent.name, data=data
+    )
+
+
+def _move_cases(source: Customer, into: Customer, *, tickets: list[int]) -> None:
+    Ticket.objects.filter(pk__in=tickets, requester=source).update(requester=into)
+    Message.objects.filter(ticket_id__in=tickets, author_customer=source).update(
+        author_customer=into
+    )
+
+
+def _drop_if_empty(customer: Customer) -> bool:
+    """A customer left with no address and no case was only a placeholder: remove it."""
+    if customer.contact_points.exists() or Ticket.objects.filter(requester=customer).exists():
+        return False
+    customer.delete()
+    return True
+
+
+def link_address(ticket: Ticket, *, address: str, customer: Customer, agent: Agent) -> ContactPoint:
+    """The address the customer wrote from belongs to ``customer``: link it, and the case too.
+
+    If the case was opened in the name of a customer made just for this address, the case
+    moves to ``customer`` and that placeholder disappears once it holds nothing else.
+    """
+    organisation_id = ticket.organisation_id
+    if customer.organisation_id != organisation_id or agent.organisation_id != organisation_id:
+        raise CustomerLinkError("customer, case and agent must be of one organisation")
+    value = normalise_email(address)
+    with transaction.atomic():
+        point = (
+            ContactPoint.objects.select_for_update()
+            .select_related("customer")
+            .filter(organisation_id=organisation_id, kind=ContactPoint.Kind.EMAIL, value=value)
+            .first()
+        )
+        previous = point.customer if point is not None else None
+        if point is None:
+            point = ContactPoint.objects.create(
+                organisation_id=organisation_id,
+                customer=customer,
+                kind=ContactPoint.Kind.EMAIL,
+                value=value,
+            )
+        elif previous != customer:
+            point.customer = customer
+            point.save(update_fields=["customer"])
+        moved_case = previous is not None and ticket.requester_id == previous.pk
+        if moved_case and previous is not None:
+            _move_cases(previous, customer, tickets=[ticket.pk])
+        _case_event(
+            ticket,
+            TicketEvent.Kind.ADDRESS_LINKED,
+            agent=agent,
+            address=value,
+            customer=str(customer),
+            customer_id=customer.pk,
+            previous=str(previous) if previous and previous != customer else "",
+            case_moved=moved_case,
+        )
+        if previous is not None and previous != customer:
+            _drop_if_empty(previous)
+    return point
+
+
+def merge_customers(source: Customer, *, into: Customer, agent: Agent, ticket: Ticket) -> Customer:
+    """One person known twice: every address and case of ``source`` moves to ``into``."""
+    if source.pk == into.pk:
+        raise CustomerLinkError("a customer cannot be merged into itself")
+    if not (source.organisation_id == into.organisation_id == agent.organisation_id):
+        raise CustomerLinkError("customers and agent must be of one organisation")
+    with transaction.atomic():
+        source = Customer.objects.select_for_update().get(pk=source.pk)
+        moved = list(Ticket.objects.filter(requester=source).values_list("pk", flat=True))
+        addresses = list(source.contact_points.values_list("value", flat=True))
+        source.contact_points.update(customer=into)
+        _move_cases(source, into, tickets=moved)
+        if not into.name and source.name:
+            into.name = source.name
+        if not into.language and source.language:
+            into.language = source.language
+        into.save(update_fields=["name", "language", "updated_at"])
+        for ticket_id in sorted({*moved, ticket.pk}):
+            TicketEvent.objects.create(
+                ticket_id=ticket_id,
+                kind=TicketEvent.Kind.CUSTOMERS_MERGED,
+                actor_agent=agent,
+                actor_label=agent.name,
+                data={
+                    "merged": str(source),
+                    "into": str(into),
+                    "customer_id": into.pk,
+                    "addresses": addresses,
+                },
+            )
+        source.delete()
+    return into

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -76,6 +75,9 @@ def store_raw(
             same_id = same_id.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
         existing = same_id.first()
     if existing is not None:
+        if existing.status == InboundEmail.Status.RECEIVED:
+            # Stored before a crash but never processed: delivering it again finishes the job.
+            _enqueue(existing.pk)
         return existing, False
     try:
         with transaction.atomic():
@@ -103,9 +105,12 @@ def _enqueue(inbound_id: int) -> None:
 
 
 def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
-    """Understand one stored message. Safe to run twice: only one run claims the message."""
-    # Only a message that has not yet made its case or follow-up can be claimed: the decision
-    # and the status are written in one transaction, so a retry never acts twice.
+    """Understand one stored message. Safe to run twice, or after a run killed half-way.
+
+    The claim is a quick filter; the decision itself is taken under a row lock that is checked
+    again inside the transaction that writes the case and the final status, so two runs (a
+    worker and ``process_mail`` after a crash) never both act on the same message.
+    """
     claimed = InboundEmail.objects.filter(
         pk=inbound_id,
         status__in=[InboundEmail.Status.RECEIVED, InboundEmail.Status.FAILED],
@@ -115,14 +120,25 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
         return None
     inbound = InboundEmail.objects.select_related("organisation", "mailbox").get(pk=inbound_id)
     parsed = parse_message(bytes(inbound.raw))
+    undecided = [InboundEmail.Status.RECEIVED, InboundEmail.Status.PROCESSING]
     try:
         with transaction.atomic():
+            current = (
+                InboundEmail.objects.select_for_update()
+                .filter(pk=inbound.pk, status__in=undecided, ticket__isnull=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if current is None:
+                return None  # another run decided it meanwhile
             status, detail, ticket, message = _decide(inbound, parsed)
             InboundEmail.objects.filter(pk=inbound.pk).update(
                 status=status,
                 detail=detail[:2000],
                 ticket=ticket,
                 message=message,
+                html=parsed.html or "",
+                inline_images=_inline_images(parsed, message),
                 from_address=(parsed.from_address or "")[:254],
                 subject=parsed.subject[:300],
                 processed_at=timezone.now(),
@@ -130,7 +146,7 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
             )
     except Exception as exc:
         log.exception("inbound mail %s could not be processed", inbound_id)
-        InboundEmail.objects.filter(pk=inbound.pk).update(
+        InboundEmail.objects.filter(pk=inbound.pk, status__in=undecided).update(
             status=InboundEmail.Status.FAILED,
             detail=f"{type(exc).__name__}: {exc}"[:2000],
             from_address=(parsed.from_address or "")[:254],
@@ -264,7 +280,7 @@ def _record_bounce(
         return InboundEmail.Status.BOUNCE, detail + " (no matching outgoing mail)", None, None
     if bounce.permanent:
         OutboundEmail.objects.filter(pk=sent.pk).update(
-            status=OutboundEmail.Status.BOUNCED, last_error=detail[:2000]
+            status=OutboundEmail.Status.BOUNCED, last_error=detail[:2000], updated_at=timezone.now()
         )
     if sent.ticket_id:
         TicketEvent.objects.create(
@@ -292,15 +308,24 @@ def _too_many_receipts(organisation: Organisation, address: str) -> bool:
     return recent >= RECEIPTS_PER_ADDRESS_PER_HOUR
 
 
+def _inline_images(parsed: ParsedMail, message: Message | None) -> dict[str, int]:
+    """Which stored attachment each ``cid:`` of the HTML refers to (files are stored in order)."""
+    if message is None or not parsed.html:
+        return {}
+    sent = [a for a in parsed.attachments if a.data]
+    stored = list(message.attachments.order_by("pk").values_list("pk", flat=True))
+    if len(sent) != len(stored):
+        return {}
+    return {a.content_id: pk for a, pk in zip(sent, stored, strict=True) if a.content_id}
+
+
 def _uploads(parsed: ParsedMail) -> list[SimpleUploadedFile]:
-    files = []
-    for attachment in parsed.attachments:
-        if len(attachment.data) > settings.NABAR_ATTACHMENT_MAX_BYTES or not attachment.data:
-            continue  # still in the stored raw message; noted on the case by the size check
-        files.append(
-            SimpleUploadedFile(attachment.filename, attachment.data, attachment.content_type)
-        )
-    return files
+    """Every file the customer sent: the whole message was within NABAR_MAIL_MAX_BYTES."""
+    return [
+        SimpleUploadedFile(attachment.filename, attachment.data, attachment.content_type)
+        for attachment in parsed.attachments
+        if attachment.data
+    ]
 
 
 SWEDISH = {

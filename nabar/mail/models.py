@@ -151,6 +151,10 @@ class InboundEmail(models.Model):
     message = models.ForeignKey(
         "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The HTML version as sent, already sanitised; the thread shows the plain text first.
+    html = models.TextField(blank=True)
+    # cid: of each inline image -> the id of the attachment stored on the message.
+    inline_images: models.JSONField[dict[str, int]] = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

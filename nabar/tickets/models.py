@@ -225,6 +225,8 @@ class TicketEvent(models.Model):
         URGENT = "urgent", _("Marked urgent")
         MERGED = "merged", _("Cases merged")
         SPLIT = "split", _("Message split into a new case")
+        ADDRESS_LINKED = "address_linked", _("Address linked to a customer")
+        CUSTOMERS_MERGED = "customers_merged", _("Customers merged")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)

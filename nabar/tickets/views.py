@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
 from nabar.customers.models import Customer
+from nabar.customers.views import case_addresses
+from nabar.mail import delivery, display
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
     CategoryForm,
@@ -143,8 +145,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     agent = access.agent_for(request.user)
-    thread = list(
-        ticket.messages.select_related("author_agent__user").prefetch_related("attachments")
+    thread = display.attach_originals(
+        list(ticket.messages.select_related("author_agent__user").prefetch_related("attachments")),
+        ticket,
     )
     events = ticket.events.select_related("actor_agent__user")
     return {
@@ -152,7 +155,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "ticket": ticket,
         "thread": thread,
         "events": events,
-        "emails": ticket.emails.order_by("created_at"),
+        "deliveries": delivery.deliveries_for(ticket.pk),
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
         "status_form": StatusForm(initial={"status": ticket.status}),
@@ -166,6 +169,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "merge_form": MergeForm(),
         "contact_points": ticket.requester.contact_points.all(),
+        "case_addresses": case_addresses(ticket, thread=thread),
     }
 
 

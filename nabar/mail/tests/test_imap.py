@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
@@ -16,22 +11,6 @@ from nabar.mail.tests import dovecot
 from nabar.tickets.models import Ticket
 
 pytestmark = [pytest.mark.mailserver, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def imap_server():
-    if not dovecot.available():
-        if os.environ.get("CI"):
-            pytest.fail("Dovecot is missing; ./nabarctl test installs dovecot-imapd")
-        pytest.skip("Dovecot is not installed (./nabarctl test installs dovecot-imapd)")
-    # Not under pytest's private temporary directory: Dovecot stores mail as an unprivileged
-    # user, who must be able to reach the folder.
-    root = Path(tempfile.mkdtemp(prefix="nabar-dovecot-"))
-    root.chmod(0o755)
-    server = dovecot.Dovecot(root).start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -13,16 +13,6 @@ from nabar.tickets.tests.factories import open_case
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = sink.port
-        settings.EMAIL_USE_TLS = False
-        yield sink
-
-
 def test_the_receipt_and_a_reply_reach_a_real_smtp_server(smtp, organisation, alice):
     ticket = open_case(organisation, email="carol@example.se")
     actions.reply_to_customer(ticket, agent=alice, body="Hej Carol, det är fixat.")

@@ -6,10 +6,11 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from nabar.mail import imap
+from nabar.mail.config import MailboxConfigError, load_from_environment
 from nabar.mail.models import Mailbox
 
 
@@ -24,6 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
+        try:
+            load_from_environment()
+        except MailboxConfigError as exc:
+            raise CommandError(str(exc)) from None
         mailboxes = Mailbox.objects.filter(kind=Mailbox.Kind.IMAP, enabled=True).select_related(
             "organisation"
         )
@@ -31,7 +36,8 @@ class Command(BaseCommand):
             mailboxes = mailboxes.filter(name=options["mailbox"])
         if not mailboxes:
             self.stdout.write(
-                "No IMAP mailbox is configured; add one under Administration > Mailboxes."
+                "No IMAP mailbox is configured; set NABAR_MAILBOXES or add one under "
+                "Administration > Mailboxes."
             )
             return
         while True:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import mailbox as mailboxes
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from nabar.accounts.models import Organisation
@@ -29,27 +31,50 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No organisation with the address name {options['organisation']!r}"
             ) from None
-        new = duplicates = 0
-        for raw in self._messages([Path(p) for p in options["paths"]]):
+        limit = settings.NABAR_MAIL_MAX_BYTES
+        new = duplicates = too_big = 0
+        for where, raw in self._messages([Path(p) for p in options["paths"]]):
+            if len(raw) > limit:
+                # The same limit as the SMTP receiver: the message stays in its file, flagged.
+                too_big += 1
+                self.stderr.write(
+                    f"{where}: {_mb(len(raw))} is over the {_mb(limit)} limit "
+                    "(NABAR_MAIL_MAX_BYTES); not imported"
+                )
+                continue
             _stored, created = store_raw(
                 raw, source=InboundEmail.Source.IMPORT, organisation=organisation
             )
             new += created
             duplicates += not created
-        self.stdout.write(f"Imported {new} messages ({duplicates} were already there).")
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"{where}: {'stored' if created else 'already there'}")
+        summary = f"Imported {new} messages ({duplicates} were already there)."
+        if too_big:
+            summary += f" {too_big} over the size limit were not imported (listed above)."
+        self.stdout.write(summary)
 
-    def _messages(self, paths: list[Path]) -> Any:
+    def _messages(self, paths: list[Path]) -> Iterator[tuple[str, bytes]]:
         for path in paths:
             if not path.exists():
                 raise CommandError(f"{path} does not exist")
             if path.is_dir() and (path / "cur").is_dir():
-                for maildir_message in mailboxes.Maildir(path, create=False):
-                    yield maildir_message.as_bytes()
+                for key, maildir_message in mailboxes.Maildir(path, create=False).iteritems():
+                    yield f"{path} ({key})", maildir_message.as_bytes()
             elif path.is_dir():
                 for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                    yield file.read_bytes()
-            elif path.read_bytes()[:5] == b"From ":
-                for message in mailboxes.mbox(path, create=False):
-                    yield message.as_bytes()
+                    yield str(file), file.read_bytes()
+            elif _starts_with(path, b"From "):
+                for number, message in enumerate(mailboxes.mbox(path, create=False), start=1):
+                    yield f"{path} (message {number})", message.as_bytes()
             else:
-                yield path.read_bytes()
+                yield str(path), path.read_bytes()
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(prefix)) == prefix
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

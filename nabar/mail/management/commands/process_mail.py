@@ -20,7 +20,8 @@ class Command(BaseCommand):
         statuses = [InboundEmail.Status.RECEIVED]
         if options["failed"]:
             statuses.append(InboundEmail.Status.FAILED)
-        # A run that was killed mid-message left it "processing": give it back.
+        # A run that was killed mid-message left it "processing": give it back. Safe even if a
+        # worker is busy with one: the decision is re-checked under a row lock.
         InboundEmail.objects.filter(status=InboundEmail.Status.PROCESSING).update(
             status=InboundEmail.Status.RECEIVED
         )
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         ):
             status = str(process_inbound(pk))
             counts[status] = counts.get(status, 0) + 1
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"{pk}: {status}")
         self.stdout.write(
             ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "Nothing to process."
         )
