@@ -17,6 +17,7 @@ from nabar.customers.actions import find_or_create_customer
 from nabar.customers.models import Customer
 from nabar.mail.models import OutboundEmail
 from nabar.mail.outbox import queue_email, render_email
+from nabar.sla import actions as sla
 from nabar.tickets import expected
 from nabar.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
 
@@ -196,6 +197,7 @@ def _open_ticket(
         )
     estimate = expected.estimate_first_reply(ticket)
     _announce(ticket, estimate)
+    sla.case_opened(ticket)
     if send_receipt:
         _send_receipt(ticket, customer, estimate)
     return ticket
@@ -282,6 +284,7 @@ def _set_status(
         ticket.solved_at = None
         ticket.closed_at = None
     _event(ticket, TicketEvent.Kind.STATUS, agent=agent, label=label, old=old, new=status)
+    sla.status_changed(ticket, old=old, new=status, at=now)
 
 
 def reply_to_customer(
@@ -316,6 +319,7 @@ def reply_to_customer(
         )
         ticket.due_at = None
         ticket.save()
+        sla.human_replied(ticket, at=now)
         _event(ticket, TicketEvent.Kind.REPLIED, agent=agent, message_id=message.pk)
         address = ticket.requester.primary_email
         if address:
@@ -421,6 +425,7 @@ def add_customer_message(
                 )
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
         ticket.save()
+        sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
     return message
 
 
@@ -469,4 +474,5 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
             ticket.first_response_at = None
             _announce(ticket, expected.estimate_first_reply(ticket))
         ticket.save()
+        sla.sync_due(ticket)
     return ticket
