@@ -337,7 +337,8 @@ def _claim(field: str, due_field: str, now: datetime) -> list[CaseClock]:
         .order_by(due_field)
     )
     if field == "warned_at":
-        candidates = candidates.responses().filter(breached_at__isnull=True)
+        # A clock already overdue when first seen is escalated, not warned about after the fact.
+        candidates = candidates.responses().filter(breached_at__isnull=True, due_at__gt=now)
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     claimed = []
