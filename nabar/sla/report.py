@@ -56,7 +56,7 @@ def _contacts(organisation: Organisation, start: date, end: date) -> list[tuple[
             created_at__lt=finish,
         )
         .annotate(answered_at=first_human)
-        .only("number", "channel", "created_at", "status", "solved_at", "closed_at")
+        .select_related("organisation")
         .order_by("created_at")
     )
     result: list[tuple[Ticket, Contact]] = []

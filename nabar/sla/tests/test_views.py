@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from nabar.conftest import make_agent
@@ -137,3 +139,32 @@ def test_a_report_period_that_ends_before_it_starts_is_explained(dave_client, or
 
     assert response.status_code == 422
     assert "The end date is before the start date." in response.content.decode()
+
+
+def test_the_pages_use_the_same_number_of_queries_for_few_or_many_cases(
+    dave_client, organisation, alice, django_assert_num_queries
+):
+    from nabar.sla.tests.factories import open_in
+    from nabar.tickets.models import Channel
+
+    def add_cases(n: int, prefix: str) -> None:
+        for i in range(n):
+            open_in(organisation, Channel.CHAT, email=f"{prefix}{i}@example.se")
+        Holiday.objects.create(
+            organisation=organisation, date=date(2027, 1, 2 + len(prefix) + n), name=prefix
+        )
+        dave_client.post(reverse("sla:edit_policy"), _policy_post(priority=prefix))
+
+    pages = [reverse("sla:policies"), reverse("sla:compliance")]
+    add_cases(2, "low")
+    counts = []
+    for page in pages:
+        dave_client.get(page)
+        with CaptureQueriesContext(connection) as few:
+            dave_client.get(page)
+        counts.append(len(few.captured_queries))
+    add_cases(8, "high")
+
+    for page, count in zip(pages, counts, strict=True):
+        with django_assert_num_queries(count):
+            dave_client.get(page)
