@@ -123,12 +123,16 @@ def test_an_overdue_case_stays_with_an_owner_who_is_at_work(clock, organisation,
     assert ticket.owner == alice
 
 
-def test_two_sweeps_at_once_act_on_each_breach_once(clock, organisation, alice, bob, lead):
+def test_two_sweeps_at_once_act_on_each_warning_and_breach_once(
+    clock, organisation, alice, bob, lead
+):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; concurrent sweeps are tested on PostgreSQL")
     tickets = [open_in(organisation, Channel.CHAT, email=f"c{i}@example.se") for i in range(6)]
+    clock.shift(timedelta(minutes=2, seconds=20))
+    later = [open_in(organisation, Channel.CHAT, email=f"l{i}@example.se") for i in range(4)]
     Agent.objects.filter(pk=alice.pk).update(availability=Agent.Availability.OFF, stand_in=bob)
-    clock.shift(timedelta(minutes=5))
+    clock.shift(timedelta(minutes=2, seconds=40))  # the first six are overdue, the rest due soon
     results: list[sla.SweepResult] = []
     start = threading.Barrier(2)
 
@@ -146,9 +150,14 @@ def test_two_sweeps_at_once_act_on_each_breach_once(clock, organisation, alice, 
         thread.join()
 
     assert sum(r.breached for r in results) == len(tickets)
+    assert sum(r.warned for r in results) == len(later)
+    assert CaseClock.objects.filter(warned_at__isnull=False).count() == len(later)
+    assert (
+        Alert.objects.filter(kind=Alert.Kind.BREACH_SOON).values("ticket").distinct().count() == 4
+    )
     moved_from_alice = sum(1 for t in tickets if t.owner_id == alice.pk)
     assert moved_from_alice > 0
-    assert not Ticket.objects.filter(owner=alice).exists()
+    assert not Ticket.objects.filter(pk__in=[t.pk for t in tickets], owner=alice).exists()
     assert sum(r.moved for r in results) == moved_from_alice
     reasons = TicketEvent.objects.filter(data__reason="stand_in_after_breach")
     assert reasons.count() == moved_from_alice
