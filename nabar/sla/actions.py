@@ -9,6 +9,7 @@ a response clock. ``Ticket.due_at`` follows the earliest running response clock,
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ from nabar.sla.models import (
 )
 from nabar.tickets.alerts import raise_alert, team_leads
 from nabar.tickets.models import Alert, Channel, Ticket
+
+logger = logging.getLogger(__name__)
 
 # Warn this share of the target before a clock runs out, but never more than an hour before.
 WARN_SHARE = 0.25
@@ -194,13 +197,19 @@ def _start(ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: dateti
     else:
         assert targets.resolution is not None
         target = targets.resolution
-    hours = business_hours_for(ticket, targets.hours, at=at)
+    hours_kind = targets.hours
+    hours = business_hours_for(ticket, hours_kind, at=at)
+    if clock.next_opening(at, hours) is None:
+        # Opening hours that never open would make the case never due: count plain time.
+        logger.warning("Opening hours of case %s never open; its SLA clock runs always", ticket.pk)
+        hours_kind = ClockHours.ALWAYS
+        hours = business_hours_for(ticket, hours_kind, at=at)
     paused = ticket.status == Ticket.Status.WAITING
     return CaseClock.objects.create(
         ticket=ticket,
         kind=kind,
         target=target,
-        hours=targets.hours,
+        hours=hours_kind,
         started_at=at,
         due_at=clock.due_at(at, target, hours),
         warn_at=clock.warning_time(at, target, warning_window(target), hours),

@@ -185,3 +185,14 @@ def test_the_team_opening_hours_and_own_holidays_decide_when_the_clock_runs(
     # One hour on Monday; Tuesday closed; Wednesday the team's own holiday; then next Monday.
     ticket.refresh_from_db()
     assert ticket.due_at == datetime(2026, 11, 30, 11, 0, tzinfo=STHLM)
+
+
+def test_opening_hours_that_never_open_still_give_a_due_time(clock, organisation, alice):
+    TeamHours.objects.create(
+        team_id=organisation.default_team_id, time_zone="Europe/Stockholm", opening_hours={}
+    )
+
+    ticket = open_case(organisation)
+
+    ticket.refresh_from_db()
+    assert ticket.due_at == MONDAY_10 + timedelta(hours=4)
