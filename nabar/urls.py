@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("nabar.customers.urls")),
     path("", include("nabar.contact.urls")),
     path("", include("nabar.routing.urls")),
+    path("", include("nabar.sla.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),
 ]

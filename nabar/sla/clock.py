@@ -158,6 +158,25 @@ def business_time_between(start: datetime, end: datetime, hours: BusinessHours) 
     return total
 
 
+def merge_pauses(
+    pauses: Sequence[tuple[datetime, datetime]], *, since: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """Pauses sorted, overlapping ones joined, empty ones dropped, clipped to start at ``since``."""
+    spans = sorted((_aware(a), _aware(b)) for a, b in pauses)
+    floor = _aware(since) if since is not None else None
+    merged: list[tuple[datetime, datetime]] = []
+    for begin, end in spans:
+        if floor is not None:
+            begin = max(begin, floor)
+        if end <= begin:
+            continue
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
 def due_at(
     start: datetime,
     target: timedelta,
@@ -165,13 +184,59 @@ def due_at(
     *,
     paused: Sequence[tuple[datetime, datetime]] = (),
 ) -> datetime:
-    """When a clock started at ``start`` with ``target`` open time runs out, minus paused spans."""
-    due = add_business_time(start, target, hours)
-    for pause_start, pause_end in sorted(paused):
-        if _aware(pause_start) >= due:
+    """When a clock started at ``start`` with ``target`` open time runs out, minus paused spans.
+
+    Open time inside a pause does not count: what was left when a pause began runs on from
+    its end. A pause that begins after the clock has run out changes nothing.
+    """
+    start = _aware(start)
+    left, cursor = target, start
+    for pause_start, pause_end in merge_pauses(paused, since=start):
+        if pause_start >= add_business_time(cursor, left, hours):
             break
-        due = add_business_time(due, business_time_between(pause_start, pause_end, hours), hours)
-    return due
+        left -= business_time_between(cursor, pause_start, hours)
+        cursor = pause_end
+    return add_business_time(cursor, left, hours)
+
+
+def running_time(
+    start: datetime,
+    end: datetime,
+    hours: BusinessHours,
+    *,
+    paused: Sequence[tuple[datetime, datetime]] = (),
+) -> timedelta:
+    """Open time a clock has run between ``start`` and ``end``, not counting paused spans."""
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        return timedelta(0)
+    total = business_time_between(start, end, hours)
+    for pause_start, pause_end in merge_pauses(paused, since=start):
+        if pause_start >= end:
+            break
+        total -= business_time_between(pause_start, min(pause_end, end), hours)
+    return total
+
+
+def resumed(
+    moment: datetime, *, paused_since: datetime, resumed_at: datetime, hours: BusinessHours
+) -> datetime:
+    """A deadline after a pause: the open time that was left at the pause runs on from its end.
+
+    A deadline already passed when the pause began stays where it was.
+    """
+    moment, paused_since = _aware(moment), _aware(paused_since)
+    if moment <= paused_since:
+        return moment
+    left = business_time_between(paused_since, moment, hours)
+    return add_business_time(max(_aware(resumed_at), paused_since), left, hours)
+
+
+def warning_time(
+    start: datetime, target: timedelta, window: timedelta, hours: BusinessHours
+) -> datetime:
+    """When only ``window`` of open time is left of a clock of ``target`` started at ``start``."""
+    return add_business_time(start, max(target - window, timedelta(0)), hours)
 
 
 def remaining(now: datetime, due: datetime, hours: BusinessHours) -> timedelta:

@@ -19,6 +19,7 @@ from nabar.mail.models import OutboundEmail
 from nabar.mail.outbox import queue_email, render_email
 from nabar.routing import actions as routing
 from nabar.routing.rules import transfer_allowed
+from nabar.sla import actions as sla
 from nabar.tickets import expected
 from nabar.tickets.alerts import raise_alert, team_leads
 from nabar.tickets.models import Alert, Attachment, Channel, Message, Ticket, TicketEvent
@@ -191,6 +192,7 @@ def _open_ticket(
         )
     estimate = expected.estimate_first_reply(ticket)
     _announce(ticket, estimate)
+    sla.case_opened(ticket)
     if send_receipt:
         _send_receipt(ticket, customer, estimate)
     return ticket
@@ -277,6 +279,7 @@ def _set_status(
         ticket.solved_at = None
         ticket.closed_at = None
     _event(ticket, TicketEvent.Kind.STATUS, agent=agent, label=label, old=old, new=status)
+    sla.status_changed(ticket, old=old, new=status, at=now)
 
 
 def reply_to_customer(
@@ -313,6 +316,7 @@ def reply_to_customer(
         )
         ticket.due_at = None
         ticket.save()
+        sla.human_replied(ticket, at=now)
         _event(ticket, TicketEvent.Kind.REPLIED, agent=agent, message_id=message.pk)
         address = ticket.requester.primary_email
         if address:
@@ -418,6 +422,7 @@ def add_customer_message(
                 )
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
         ticket.save()
+        sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
     return message
 
 
@@ -466,6 +471,7 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
             ticket.first_response_at = None
             _announce(ticket, expected.estimate_first_reply(ticket))
         ticket.save()
+        sla.sync_due(ticket)
     return ticket
 
 
@@ -721,6 +727,7 @@ def split_message(message: Message, *, agent: Agent) -> Ticket:
         )
         Message.objects.filter(pk=message.pk).update(ticket=new)
         _event(new, TicketEvent.Kind.SPLIT, agent=agent, source=source.reference)
+        sla.case_opened(new)
         _event(source, TicketEvent.Kind.SPLIT, agent=agent, new=new.reference)
         source.save(update_fields=["updated_at"])
     return new

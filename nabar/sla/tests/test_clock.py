@@ -11,8 +11,12 @@ from nabar.sla.clock import (
     BusinessHours,
     add_business_time,
     business_time_between,
+    due_at,
     is_open,
+    merge_pauses,
     next_opening,
+    resumed,
+    running_time,
 )
 from nabar.sla.holidays import easter_sunday, swedish_public_holidays
 
@@ -125,3 +129,134 @@ def test_a_positive_duration_never_ends_while_closed_or_before_it_started(start,
 
     assert due > start
     assert is_open(due - timedelta(seconds=1), OFFICE)
+
+
+# Pauses: while a case waits on the customer its clocks rest. ---------------------------------
+
+ALWAYS = BusinessHours.always("Europe/Stockholm")
+HOURS = st.sampled_from([OFFICE, ALWAYS])
+
+
+def _local_moment(day: date, minute: int) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=STHLM) + timedelta(minutes=minute)
+
+
+# Moments where clocks are most often wrong: around the DST changes (last Sundays of March and
+# October), at local midnight, and on holidays, beside moments anywhere in two years.
+tricky_days = st.sampled_from(
+    [
+        date(2026, 3, 28),
+        date(2026, 3, 29),
+        date(2026, 10, 24),
+        date(2026, 10, 25),
+        date(2026, 10, 31),  # All Saints' Day, a Saturday
+        date(2026, 12, 24),
+        date(2026, 12, 31),
+        date(2027, 3, 27),
+        date(2027, 3, 28),
+        date(2027, 10, 30),
+        date(2027, 10, 31),
+    ]
+)
+near_midnight = st.sampled_from([0, 1, 59, 60, 119, 120, 179, 1439])
+starts = st.one_of(
+    moments,
+    st.builds(_local_moment, tricky_days, near_midnight),
+    st.builds(_local_moment, tricky_days, st.integers(min_value=0, max_value=1439)),
+)
+pauses = st.lists(
+    st.tuples(
+        st.integers(min_value=-3600, max_value=60 * 60 * 24 * 7),
+        st.integers(min_value=0, max_value=60 * 60 * 24 * 3),
+    ),
+    max_size=4,
+)
+
+
+def _spans(start: datetime, raw: list[tuple[int, int]]) -> list[tuple[datetime, datetime]]:
+    return [(start + timedelta(seconds=a), start + timedelta(seconds=a + n)) for a, n in raw]
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, target=durations, raw=pauses, hours=HOURS)
+def test_a_paused_clock_runs_exactly_its_target_by_the_due_time(start, target, raw, hours):
+    paused = _spans(start, raw)
+
+    due = due_at(start, target, hours, paused=paused)
+
+    assert running_time(start, due, hours, paused=paused) == target
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, target=durations, raw=pauses, hours=HOURS)
+def test_pausing_never_brings_the_due_time_earlier(start, target, raw, hours):
+    assert due_at(start, target, hours, paused=_spans(start, raw)) >= add_business_time(
+        start, target, hours
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    target=durations.filter(lambda d: d > timedelta(0)),
+    pause_at=st.integers(min_value=0, max_value=60 * 60 * 24 * 5),
+    length=st.integers(min_value=0, max_value=60 * 60 * 24 * 4),
+    hours=HOURS,
+)
+def test_resuming_a_stored_clock_gives_the_same_due_time_as_the_pure_clock(
+    start, target, pause_at, length, hours
+):
+    # The database keeps a due time and "paused since"; on resume it moves the due time on.
+    paused_since = start + timedelta(seconds=pause_at)
+    resumed_at = paused_since + timedelta(seconds=length)
+    stored = add_business_time(start, target, hours)
+
+    moved = resumed(stored, paused_since=paused_since, resumed_at=resumed_at, hours=hours)
+
+    assert moved == due_at(start, target, hours, paused=[(paused_since, resumed_at)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, target=durations, raw=pauses)
+def test_around_the_clock_a_pause_adds_its_own_length_across_dst(start, target, raw):
+    paused = _spans(start, raw)
+    due = due_at(start, target, ALWAYS, paused=paused)
+    rested = sum(
+        (
+            min(end, due) - max(begin, start)
+            for begin, end in merge_pauses(paused, since=start)
+            if begin < due
+        ),
+        timedelta(0),
+    )
+
+    assert due - start == target + rested
+
+
+def test_a_case_on_a_holiday_at_2359_before_dst_paused_over_the_weekend():
+    # Opened on All Saints' Day (a Saturday) at 23:59; the clocks go back at 03:00 that night.
+    created = local(2026, 10, 31, 23, 59)
+    # Waiting on the customer from Monday 09:00 to Tuesday 10:00: one hour on Monday was used.
+    paused = [(local(2026, 11, 2, 9, 0), local(2026, 11, 3, 10, 0))]
+
+    due = due_at(created, timedelta(hours=4), OFFICE, paused=paused)
+
+    assert due == local(2026, 11, 3, 13, 0)
+    assert running_time(created, due, OFFICE, paused=paused) == timedelta(hours=4)
+
+
+def test_a_three_minute_live_clock_at_midnight_when_the_clocks_go_back():
+    # 02:59 local (CEST), then 02:00-03:00 again in CET: three real minutes, not an hour.
+    start = datetime(2026, 10, 25, 0, 59, tzinfo=UTC)  # 02:59 CEST
+
+    assert due_at(start, timedelta(minutes=3), ALWAYS) == datetime(2026, 10, 25, 1, 2, tzinfo=UTC)
+
+
+def test_overlapping_pauses_count_once():
+    start = local(2026, 11, 23, 8, 0)
+    paused = [
+        (local(2026, 11, 23, 9, 0), local(2026, 11, 23, 11, 0)),
+        (local(2026, 11, 23, 10, 0), local(2026, 11, 23, 12, 0)),
+    ]
+
+    assert due_at(start, timedelta(hours=2), OFFICE, paused=paused) == local(2026, 11, 23, 13, 0)
