@@ -266,3 +266,35 @@ def test_a_mail_to_an_address_no_organisation_uses_is_flagged(db, organisation):
     stored.refresh_from_db()
     assert stored.status == InboundEmail.Status.FAILED
     assert "no organisation" in stored.detail
+
+
+def test_a_run_overtaken_by_a_restart_does_not_make_a_second_case(
+    organisation, alice, monkeypatch, settings
+):
+    """A worker is slow on a message; process_mail (after a crash) gives it back and finishes it
+    first. When the worker then decides, it finds the message decided and does nothing."""
+    from nabar.mail import intake
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    stored, _ = store_raw(
+        eml(message_id="slow@example.se"),
+        source=InboundEmail.Source.SMTP,
+        organisation=organisation,
+    )
+    parse = intake.parse_message
+    overtaken = []
+
+    def slow_parse(raw: bytes):  # type: ignore[no-untyped-def]
+        if not overtaken:  # the first (slow) run is overtaken while it parses
+            overtaken.append(True)
+            InboundEmail.objects.filter(status=InboundEmail.Status.PROCESSING).update(
+                status=InboundEmail.Status.RECEIVED
+            )
+            assert process_inbound(stored.pk) == InboundEmail.Status.NEW_CASE
+        return parse(raw)
+
+    monkeypatch.setattr(intake, "parse_message", slow_parse)
+
+    assert process_inbound(stored.pk) is None
+    assert Ticket.objects.count() == 1
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.RECEIPT).count() == 1
