@@ -417,22 +417,22 @@ def staff_for(
     # and walk down (Erlang A) while the target still holds, else walk up one agent at a time,
     # carrying the Erlang B recurrence along so each step costs O(1) plus the tail sum.
     start = min(max_agents, max(1, math.floor(load) + 1))
-    log_inv_bs = {start: _log_inv_erlang_b(agents=start, load=load)}
-    best = evaluate(start, log_inv_bs[start])
+    log_inv_b = _log_inv_erlang_b(agents=start, load=load)
+    best = evaluate(start, log_inv_b)
     if best.service_level >= target_level:
         if patience_seconds is None:
             return best
-        # Walk down: log(1/B(k-1)) = log((1/B(k) - 1) a / k).
-        agents, log_inv_b = start, log_inv_bs[start]
-        while agents > 1:
-            log_inv_b = _log_expm1(log_inv_b) + math.log(load / agents)
-            agents -= 1
-            candidate = evaluate(agents, log_inv_b)
-            if candidate.service_level < target_level:
-                break
-            best = candidate
+        # The level only grows with agents: bisect below the load for the fewest that suffice.
+        low, high = 0, start  # low fails (or is no one), high meets the target
+        while high - low > 1:
+            middle = (low + high) // 2
+            candidate = evaluate(middle, _log_inv_erlang_b(agents=middle, load=load))
+            if candidate.service_level >= target_level:
+                high, best = middle, candidate
+            else:
+                low = middle
         return best
-    agents, log_inv_b = start, log_inv_bs[start]
+    agents = start
     while agents < max_agents:
         agents += 1
         log_inv_b = _next_log_inv_b(log_inv_b, agents=agents, load=load)
