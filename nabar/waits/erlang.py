@@ -498,14 +498,17 @@ def staffing_table(
         raise ValueError(f"interval_minutes must be more than 0 (got {interval_minutes}).")
     rows: list[StaffingRow] = []
     for interval in forecast:
-        result = staff_for(
-            contacts_per_hour=interval.contacts * 60.0 / minutes,
-            handle_seconds=interval.handle_seconds,
-            target_seconds=target_seconds,
-            target_level=target_level,
-            patience_seconds=interval.patience_seconds,
-            max_agents=max_agents,
-        )
+        try:
+            result = staff_for(
+                contacts_per_hour=interval.contacts * 60.0 / minutes,
+                handle_seconds=interval.handle_seconds,
+                target_seconds=target_seconds,
+                target_level=target_level,
+                patience_seconds=interval.patience_seconds,
+                max_agents=max_agents,
+            )
+        except TargetUnreachable as error:
+            raise TargetUnreachable(f"Interval {interval.label}: {error}") from error
         rows.append(
             StaffingRow(
                 label=interval.label,
