@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("nabar.accounts.urls")),
     path("", include("nabar.tickets.urls")),
     path("", include("nabar.contact.urls")),
+    path("", include("nabar.waits.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),
 ]
