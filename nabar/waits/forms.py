@@ -35,7 +35,7 @@ class StaffingForm(forms.Form):
         widget=forms.TextInput(attrs=NUMBER),
     )
     target_percent = forms.FloatField(
-        label=_("Answered in time (%)"),
+        label=_("Share answered in time, in percent"),
         min_value=1,
         max_value=99.9,
         initial=95,

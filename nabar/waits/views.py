@@ -106,9 +106,9 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 agent_hours=number_format(hours, 1 if hours != int(hours) else 0),
                 peak=peak,
                 model_a=any(row.patience_seconds is not None for row in rows),
-                target_percent=number_format(data["target_percent"], 1)
-                .removesuffix(",0")
-                .removesuffix(".0"),
+                target_percent=_percent(data["target_percent"] / 100)
+                .replace(",0 ", " ")
+                .replace(".0 ", " "),
                 target_seconds=number_format(data["target_seconds"], 0),
             )
     status = 422 if form.is_bound and form.errors else 200
