@@ -139,14 +139,20 @@ def offered_load(*, contacts_per_hour: float, handle_seconds: float) -> float:
 
 def _next_log_inv_b(log_inv_b: float, *, agents: int, load: float) -> float:
     """log(1/B(agents)) from log(1/B(agents - 1)): 1/B(k) = 1 + (k / a) / B(k - 1)."""
-    return float(np.logaddexp(0.0, math.log(agents / load) + log_inv_b))
+    z = math.log(agents / load) + log_inv_b
+    return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
+
+
+def _log_inv_erlang_b_table(*, agents: int, load: float) -> list[float]:
+    """log(1/B(k)) for k = 0 .. agents."""
+    values = [0.0]  # B(0) = 1
+    for k in range(1, agents + 1):
+        values.append(_next_log_inv_b(values[-1], agents=k, load=load))
+    return values
 
 
 def _log_inv_erlang_b(*, agents: int, load: float) -> float:
-    value = 0.0  # B(0) = 1
-    for k in range(1, agents + 1):
-        value = _next_log_inv_b(value, agents=k, load=load)
-    return value
+    return _log_inv_erlang_b_table(agents=agents, load=load)[agents]
 
 
 def erlang_b(*, agents: int, load: float) -> float:
@@ -417,7 +423,8 @@ def staff_for(
     # and walk down (Erlang A) while the target still holds, else walk up one agent at a time,
     # carrying the Erlang B recurrence along so each step costs O(1) plus the tail sum.
     start = min(max_agents, max(1, math.floor(load) + 1))
-    log_inv_b = _log_inv_erlang_b(agents=start, load=load)
+    log_inv_bs = _log_inv_erlang_b_table(agents=start, load=load)
+    log_inv_b = log_inv_bs[start]
     best = evaluate(start, log_inv_b)
     if best.service_level >= target_level:
         if patience_seconds is None:
@@ -426,7 +433,7 @@ def staff_for(
         low, high = 0, start  # low fails (or is no one), high meets the target
         while high - low > 1:
             middle = (low + high) // 2
-            candidate = evaluate(middle, _log_inv_erlang_b(agents=middle, load=load))
+            candidate = evaluate(middle, log_inv_bs[middle])
             if candidate.service_level >= target_level:
                 high, best = middle, candidate
             else:
