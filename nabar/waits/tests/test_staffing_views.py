@@ -163,3 +163,24 @@ def test_an_unreachable_target_names_the_interval(lead_client):
     assert "Interval 09:00: even 5000 agents cannot reach the target." in (
         response.content.decode()
     )
+
+
+def test_a_user_who_answers_no_cases_gets_not_found(client, organisation):
+    from nabar.accounts.models import User
+
+    user = User.objects.create_user(username="erik", password="x-long-password-1")
+    client.force_login(user)
+    assert client.get(URL).status_code == 404
+
+
+def test_the_chart_has_a_bar_per_interval_inside_the_plot():
+    from nabar.waits.charts import bar_chart
+
+    chart = bar_chart(labels=[f"{h:02d}:00" for h in range(24)], values=list(range(0, 480, 20)))
+    assert len(chart.bars) == 24
+    assert all(chart.left <= bar.x and bar.x + bar.width <= chart.right for bar in chart.bars)
+    assert all(0 <= bar.y <= chart.bottom for bar in chart.bars)
+    tallest = max(chart.bars, key=lambda bar: bar.value)
+    assert tallest.y >= chart.y_ticks[-1].position  # the axis reaches above the tallest bar
+    assert len(chart.x_ticks) <= 12  # labels thinned so they do not overlap
+    assert bar_chart(labels=["09:00"], values=[0]).bars[0].height == 0
