@@ -15,7 +15,8 @@ the distribution of the people still ahead at each change is carried over exactl
 
 The announced wait is for a customer who stays until answered: conditioning on not giving up
 oneself adds one more ``θ`` to every phase (the exponential tilt of the same distribution), so
-the prediction is compared fairly with the waits of the people who were answered.
+the prediction is compared fairly with the waits of the people who were answered. This is exact
+for constant staffing; through a changing plan the same ``+θ`` is an approximation.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ _CACHE_DIGITS = 9
 # A plan step beyond the point where fewer than this share of customers would still wait is not
 # walked through.
 _NEGLIGIBLE = 1e-5
-_CHERNOFF_SHARES = np.array([0.5, 0.7, 0.85, 0.95])
+_GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(48)
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,16 @@ def _mean(ahead: int, pieces: list[_Piece], theta: float) -> float:
     for index, piece in enumerate(pieces):
         rates = piece.rates
         if np.any(rates <= 0):
-            return math.inf
+            if math.isinf(piece.end):
+                return math.inf
+            # Nobody answers for a while: the time waited in this stretch, ∫ survival, by
+            # Gauss-Legendre quadrature (the survival is smooth within a piece).
+            half = (piece.end - piece.start) / 2
+            total += half * sum(
+                weight * _survival_in(piece, piece.start + half * (1 + node), theta)[0]
+                for node, weight in zip(*_GAUSS_LEGENDRE, strict=True)
+            )
+            continue
         # From m ahead, the remaining phases take Σ_{k<=m} 1/(a + kθ) on average.
         remaining = np.cumsum(1.0 / rates)
         if math.isinf(piece.end):
@@ -324,19 +334,6 @@ def _mean(ahead: int, pieces: list[_Piece], theta: float) -> float:
         carried = pieces[index + 1].ahead if index + 1 < len(pieces) else _carry(piece, theta)
         total += float(piece.ahead @ remaining) - float(carried @ remaining)
     return total
-
-
-def _horizon(ahead: int, steps: list[tuple[float, float]], theta: float) -> float:
-    """A time by which all but a negligible share are answered with the last step's capacity.
-
-    Chernoff's bound P(T > t) ≤ e^{-λt}·Π r_k/(r_k - λ), at the best of a few λ < a, counted
-    from the last step (more people still ahead there would only make it later).
-    """
-    start, a = steps[-1]
-    rates = a + theta * np.arange(ahead + 1, dtype=np.float64)
-    lam = a * _CHERNOFF_SHARES
-    log_mgf = np.log(rates[:, None] / (rates[:, None] - lam)).sum(axis=0)
-    return start + float(np.min((log_mgf - math.log(_NEGLIGIBLE)) / lam))
 
 
 def _round_time(x: float) -> float:
@@ -377,18 +374,23 @@ def wait_distribution(
             changes.append((at, max(0.0, count) * mu))
     levels = tuple(levels)
     ahead = max(0, ahead)
-    # Walk through only the plan steps that can still matter: those before a time by which all
-    # but a negligible share would be answered with the steps already taken into account.
+    # Walk through only the plan steps that can still matter: those before the time by which
+    # all but a negligible share would be answered with the steps already taken into account
+    # (found with the quantiles asked for, from the same computation).
+    asked = (*levels, 1 - _NEGLIGIBLE)
     steps: list[tuple[float, float]] = [(0.0, _round(capacity + extra))]
     last_capacity = capacity
     for at, later_capacity in changes:
-        if last_capacity > 0 and at > _horizon(ahead, steps, theta):
-            break
+        if last_capacity > 0:
+            quantiles, mean = _quantiles(ahead, tuple(steps), theta, asked)
+            if at > quantiles[-1]:
+                return quantiles[:-1], mean
         steps.append((_round_time(at), _round(later_capacity + extra)))
         last_capacity = later_capacity
     if last_capacity <= 0:
         return tuple(math.inf for _ in levels), math.inf
-    return _quantiles(ahead, tuple(steps), theta, levels)
+    quantiles, mean = _quantiles(ahead, tuple(steps), theta, asked)
+    return quantiles[:-1], mean
 
 
 # --- The announced estimate ------------------------------------------------------------------

@@ -217,6 +217,27 @@ def test_the_mean_through_the_plan_matches_the_forward_equations():
     assert mean == pytest.approx(float(np.mean(values)), rel=5e-3)
 
 
+def test_a_gap_with_nobody_answering_adds_to_the_mean():
+    mu, theta = 1 / 120, 1 / 200
+    plan = [(20.0, 0), (90.0, 8)]
+    levels = tuple((np.arange(400) + 0.5) / 400)
+    values, mean = wait_distribution(
+        ahead=3,
+        service_rate=mu,
+        abandon_rate=theta,
+        agents=5,
+        plan=plan,
+        levels=levels,
+        stays=False,
+    )
+    _, without_gap = wait_distribution(
+        ahead=3, service_rate=mu, abandon_rate=theta, agents=5, stays=False
+    )
+
+    assert mean == pytest.approx(float(np.mean(values)), rel=5e-3)
+    assert mean > without_gap
+
+
 def test_nobody_answering_ever_means_an_endless_wait():
     (median, p90), mean = wait_distribution(
         ahead=2, service_rate=1 / 300, abandon_rate=1 / 300, agents=3, plan=[(60.0, 0)]
