@@ -132,7 +132,9 @@ class History:
     )
 
 
-def simulate_day(scenario: Scenario, seed: int, day: int, history: History) -> DayResult:
+def simulate_day(
+    scenario: Scenario, seed: int, day: int, history: History, *, learn: bool = True
+) -> DayResult:
     rng = np.random.default_rng(seed)
     offset = day * DAY
     plan = shift_plan(scenario.size)
@@ -266,7 +268,7 @@ def simulate_day(scenario: Scenario, seed: int, day: int, history: History) -> D
         arrival_index += 1
         if now >= next_estimate:
             rates = refresh_rates(now)
-            calibration = calibrate(outcomes=history.outcomes)
+            calibration = calibrate(outcomes=history.outcomes) if learn else NO_CALIBRATION
             next_estimate = now + ESTIMATE_EVERY
         if busy_staying < staying and waiting == 0:
             start_service(customer, now)
@@ -319,13 +321,17 @@ def simulate_day(scenario: Scenario, seed: int, day: int, history: History) -> D
     return result
 
 
-def run(scenario: Scenario, days: int, seed: int) -> tuple[list[DayResult], float]:
+def run(
+    scenario: Scenario, days: int, seed: int, learn: bool = True
+) -> tuple[list[DayResult], float]:
     """Consecutive days of one centre: what it learnt yesterday it knows this morning.
 
     Returns the days and the processor time they took."""
     started = time.process_time()
     history = History()
-    results = [simulate_day(scenario, seed * 1000 + day, day, history) for day in range(days)]
+    results = [
+        simulate_day(scenario, seed * 1000 + day, day, history, learn=learn) for day in range(days)
+    ]
     return results, time.process_time() - started
 
 
@@ -382,6 +388,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--no-learning",
+        action="store_true",
+        help="do not correct the predictions by how earlier ones turned out",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -389,10 +400,16 @@ def main() -> None:
         order = sorted(
             range(len(SCENARIOS)), key=lambda i: -SCENARIOS[i].size * SCENARIOS[i].demand
         )
-        futures = {i: pool.submit(run, SCENARIOS[i], args.days, args.seed + i) for i in order}
+        futures = {
+            i: pool.submit(run, SCENARIOS[i], args.days, args.seed + i, not args.no_learning)
+            for i in order
+        }
         results = [futures[i].result() for i in range(len(SCENARIOS))]
     elapsed = time.perf_counter() - started
-    print(f"# {args.days} simulated days per scenario, seed {args.seed}")
+    print(
+        f"# {args.days} simulated days per scenario, seed {args.seed}"
+        + (", no learning from outcomes" if args.no_learning else "")
+    )
     for scenario, (days, cpu) in zip(SCENARIOS, results, strict=True):
         print("\n".join(report(scenario, days)))
         print(f"(processor time {cpu:.1f} s)")
