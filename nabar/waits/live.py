@@ -428,6 +428,8 @@ def predict_live_wait(
     answering now, ``agents_free`` of them idle; ``plan``: the shift plan as (seconds from now,
     agents) steps. With too little history the estimate says so and announces the target.
     ``calibration`` corrects the estimate by how recent ones turned out (see ``calibrate``).
+    When nobody is logged in and the plan brings nobody either, the wait is ``math.inf``: the
+    caller says that no one can answer now rather than a number.
     """
     if agents_free > ahead:
         return WaitEstimate(

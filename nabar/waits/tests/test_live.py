@@ -295,6 +295,20 @@ def test_with_no_history_it_says_so_and_announces_the_target():
     assert "too little data" in estimate.basis
 
 
+def test_nobody_logged_in_and_nobody_planned_is_an_endless_wait():
+    estimate = predict_live_wait(ahead=2, agents_now=0, rates=rates_from(100))
+
+    assert math.isinf(estimate.p90_seconds)
+
+
+def test_agents_planned_later_give_a_finite_wait_before_opening():
+    estimate = predict_live_wait(
+        ahead=2, agents_now=0, rates=rates_from(100), plan=[(-60.0, 0), (600.0, 4)]
+    )
+
+    assert 600 < estimate.median_seconds < estimate.p90_seconds < math.inf
+
+
 def test_a_free_agent_means_no_wait():
     estimate = predict_live_wait(ahead=0, agents_now=4, agents_free=1, rates=rates_from(100))
 
