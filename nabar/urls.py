@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("nabar.contact.urls")),
     path("", include("nabar.routing.urls")),
     path("", include("nabar.sla.urls")),
+    path("", include("nabar.waits.urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/nabar/favicon.svg")),
 ]

@@ -23,6 +23,7 @@ from nabar.sla import actions as sla
 from nabar.tickets import expected
 from nabar.tickets.alerts import raise_alert, team_leads
 from nabar.tickets.models import Alert, Attachment, Channel, Message, Ticket, TicketEvent
+from nabar.waits.actions import record_announced_reply, record_outcome
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,9 @@ def _subject_from(body: str) -> str:
 
 
 def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
+    record_announced_reply(
+        ticket, likely=estimate.likely, latest=estimate.latest, enough_data=estimate.enough_data
+    )
     ticket.expected_reply_from = estimate.likely
     ticket.expected_reply_until = estimate.latest
     ticket.due_at = estimate.due
@@ -309,6 +313,7 @@ def reply_to_customer(
         # Only a person's reply stops the first-response clock.
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+            record_outcome(ticket, answered_at=now)
         _set_status(
             ticket,
             status or (Ticket.Status.OPEN if ticket.status == Ticket.Status.NEW else ticket.status),

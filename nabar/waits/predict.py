@@ -45,6 +45,45 @@ class WaitEstimate:
     enough_data: bool
 
 
+@dataclass(frozen=True)
+class OpenTimeCalibration:
+    """Factors for the median and the 90th percentile in open hours, learnt from outcomes."""
+
+    median: float = 1.0
+    upper: float = 1.0
+    samples: int = 0
+
+
+def _conformal(ratios: list[float], level: float) -> float:
+    """The ⌈(n+1)·level⌉-th smallest ratio: at least ``level`` of the next ones fall below."""
+    ordered = sorted(ratios)
+    rank = min(len(ordered), math.ceil((len(ordered) + 1) * level))
+    return ordered[rank - 1]
+
+
+def calibrate_written(
+    outcomes: list[tuple[float, float, float]], *, min_samples: int = 30
+) -> OpenTimeCalibration:
+    """What recent written cases teach about the announced range.
+
+    ``outcomes``: (announced median, announced 90th percentile, real wait) of answered cases,
+    all three in open time (hours or seconds, the same unit), as announced before any
+    correction. The measured reply rate counts replies, not the time agents could have
+    replied, so in quiet hours it understates how fast a short queue is answered and after a
+    quiet spell it understates the pace on a backlog; the factors correct the range for that.
+    The latest time is only ever moved later: recent cases answered early do not shorten a
+    promise that has to hold in the next, perhaps busier, hours.
+    """
+    usable = [(m, u, r) for m, u, r in outcomes if m > 0 and u > 0 and r >= 0]
+    if len(usable) < min_samples:
+        return OpenTimeCalibration(samples=len(usable))
+    return OpenTimeCalibration(
+        median=_conformal([r / m for m, _, r in usable], 0.5),
+        upper=max(1.0, _conformal([r / u for _, u, r in usable], 0.9)),
+        samples=len(usable),
+    )
+
+
 def predict_written_wait(
     *,
     ahead: int,
@@ -52,12 +91,14 @@ def predict_written_wait(
     now: datetime,
     hours: BusinessHours,
     fallback: timedelta,
+    calibration: OpenTimeCalibration | None = None,
 ) -> WaitEstimate:
     """Backlog ahead over the measured reply rate, laid onto opening hours.
 
     Answering the ``ahead`` cases and then this one is modelled as ``ahead + 1`` exponential
     steps at the measured rate (a gamma distribution), giving a median and a 90th percentile
-    in open hours, which are then walked through the opening hours.
+    in open hours, which are then walked through the opening hours. ``calibration`` (from
+    ``calibrate_written``) scales both by how the announced ranges of recent cases turned out.
     """
     if not replies_per_hour or replies_per_hour <= 0:
         latest = add_business_time(now, fallback, hours)
@@ -73,6 +114,9 @@ def predict_written_wait(
     scale = 1 / replies_per_hour
     median_h = erlang_quantile(0.5, steps=steps, rate=replies_per_hour)
     p90_h = erlang_quantile(0.9, steps=steps, rate=replies_per_hour)
+    if calibration is not None and calibration.samples:
+        median_h *= calibration.median
+        p90_h = max(median_h, p90_h * calibration.upper)
     likely = add_business_time(now, timedelta(hours=median_h), hours)
     latest = add_business_time(now, timedelta(hours=p90_h), hours)
     return WaitEstimate(

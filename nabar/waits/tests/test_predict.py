@@ -54,3 +54,45 @@ def test_the_wait_is_laid_onto_opening_hours():
 
     # About 2.8 open hours: the last hour on Monday, the rest on Tuesday morning.
     assert estimate.median_seconds > 20 * 3600
+
+
+def test_learning_from_outcomes_needs_enough_cases():
+    from nabar.waits.predict import calibrate_written
+
+    assert calibrate_written([(1.0, 2.0, 0.5)] * 5).samples == 5
+    assert calibrate_written([(1.0, 2.0, 0.5)] * 5).median == 1
+
+
+def test_cases_answered_sooner_than_told_bring_the_likely_time_forward():
+    from nabar.waits.predict import calibrate_written
+
+    # Told 2 h most likely, 4 h at the latest; answered in 1 h (and a few in 3 h).
+    outcomes = [(2.0, 4.0, 1.0)] * 90 + [(2.0, 4.0, 3.0)] * 10
+    calibration = calibrate_written(outcomes)
+
+    assert calibration.median == pytest.approx(0.5)
+    # The latest time is never brought forward by learning.
+    assert calibration.upper == 1
+    plain = predict_written_wait(
+        ahead=3, replies_per_hour=2, now=NOW, hours=ALWAYS, fallback=timedelta(hours=4)
+    )
+    learnt = predict_written_wait(
+        ahead=3,
+        replies_per_hour=2,
+        now=NOW,
+        hours=ALWAYS,
+        fallback=timedelta(hours=4),
+        calibration=calibration,
+    )
+    assert learnt.median_seconds == pytest.approx(plain.median_seconds / 2, rel=1e-6)
+    assert learnt.p90_seconds == pytest.approx(plain.p90_seconds, rel=1e-6)
+
+
+def test_cases_answered_later_than_told_move_the_latest_time_later():
+    from nabar.waits.predict import calibrate_written
+
+    outcomes = [(1.0, 2.0, 3.0)] * 50
+    calibration = calibrate_written(outcomes)
+
+    assert calibration.upper == pytest.approx(1.5)
+    assert calibration.median == pytest.approx(3.0)

@@ -1,0 +1,82 @@
+"""Writes of the waits app: announced waits are stored, and later what happened to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from nabar.accounts.models import Organisation
+from nabar.tickets.models import Ticket
+from nabar.waits.models import WaitPrediction
+
+# The predictor names stored with each prediction.
+WRITTEN = "written"
+LIVE = "live"
+
+
+def record_prediction(
+    organisation: Organisation,
+    *,
+    channel: str,
+    predictor: str,
+    median_seconds: float,
+    p90_seconds: float,
+    ticket: Ticket | None = None,
+    predicted_at: datetime | None = None,
+    enough_data: bool = True,
+) -> WaitPrediction:
+    """Keep an announced wait so that it can be compared with the real one."""
+    return WaitPrediction.objects.create(
+        organisation=organisation,
+        channel=channel,
+        ticket=ticket,
+        predictor=predictor,
+        predicted_at=predicted_at or timezone.now(),
+        median_seconds=max(0.0, median_seconds),
+        p90_seconds=max(0.0, p90_seconds),
+        enough_data=enough_data,
+    )
+
+
+def record_announced_reply(
+    ticket: Ticket, *, likely: datetime, latest: datetime, enough_data: bool
+) -> WaitPrediction:
+    """The expected first reply announced for a case (a range of times) is kept."""
+    now = timezone.now()
+    return record_prediction(
+        ticket.organisation,
+        channel=ticket.channel,
+        predictor=WRITTEN,
+        ticket=ticket,
+        predicted_at=now,
+        median_seconds=(likely - now).total_seconds(),
+        p90_seconds=(latest - now).total_seconds(),
+        enough_data=enough_data,
+    )
+
+
+def record_outcome(ticket: Ticket, *, answered_at: datetime) -> int:
+    """A person answered: every open prediction for the case gets its real wait."""
+    pending = list(
+        WaitPrediction.objects.filter(ticket=ticket, answered_at__isnull=True, abandoned=False)
+    )
+    for prediction in pending:
+        prediction.answered_at = answered_at
+        prediction.waited_seconds = max(
+            0.0, (answered_at - prediction.predicted_at).total_seconds()
+        )
+    WaitPrediction.objects.bulk_update(pending, ["answered_at", "waited_seconds"])
+    return len(pending)
+
+
+def record_abandoned(ticket: Ticket, *, at: datetime) -> int:
+    """The customer gave up (a chat left, a callback cancelled) before a person answered."""
+    pending = list(
+        WaitPrediction.objects.filter(ticket=ticket, answered_at__isnull=True, abandoned=False)
+    )
+    for prediction in pending:
+        prediction.abandoned = True
+        prediction.waited_seconds = max(0.0, (at - prediction.predicted_at).total_seconds())
+    WaitPrediction.objects.bulk_update(pending, ["abandoned", "waited_seconds"])
+    return len(pending)
