@@ -72,9 +72,6 @@ class Organisation(models.Model):
         blank=True,
         related_name="+",
     )
-    first_reply_target_hours = models.PositiveSmallIntegerField(
-        _("first reply target (working hours)"), default=4
-    )
     continuity_days = models.PositiveSmallIntegerField(
         _("same owner for new cases within (days)"),
         default=30,

@@ -185,6 +185,16 @@ def business_hours_for(ticket: Ticket, kind: str, *, at: datetime) -> clock.Busi
     return clock.BusinessHours.from_spec(spec, tz=tz, holidays=days)
 
 
+def clock_hours(ticket: Ticket, kind: str, *, at: datetime) -> tuple[str, clock.BusinessHours]:
+    """The hours a clock runs in, and their kind; hours that never open count plain time."""
+    hours = business_hours_for(ticket, kind, at=at)
+    if kind != ClockHours.ALWAYS and clock.next_opening(at, hours) is None:
+        # Opening hours that never open would make the case never due.
+        logger.warning("Opening hours of case %s never open; its SLA clock runs always", ticket.pk)
+        return ClockHours.ALWAYS, business_hours_for(ticket, ClockHours.ALWAYS, at=at)
+    return kind, hours
+
+
 def warning_window(target: timedelta) -> timedelta:
     return min(target * WARN_SHARE, WARN_AT_MOST)
 
@@ -197,13 +207,7 @@ def _start(ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: dateti
     else:
         assert targets.resolution is not None
         target = targets.resolution
-    hours_kind = targets.hours
-    hours = business_hours_for(ticket, hours_kind, at=at)
-    if clock.next_opening(at, hours) is None:
-        # Opening hours that never open would make the case never due: count plain time.
-        logger.warning("Opening hours of case %s never open; its SLA clock runs always", ticket.pk)
-        hours_kind = ClockHours.ALWAYS
-        hours = business_hours_for(ticket, hours_kind, at=at)
+    hours_kind, hours = clock_hours(ticket, targets.hours, at=at)
     paused = ticket.status == Ticket.Status.WAITING
     return CaseClock.objects.create(
         ticket=ticket,

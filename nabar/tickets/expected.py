@@ -90,10 +90,14 @@ def replies_per_hour(
 
 
 def estimate_first_reply(ticket: Ticket) -> Estimate:
+    """The range announced to the customer, in the hours and with the target of the SLA policy."""
+    from nabar.sla.actions import clock_hours, targets_for
+
     organisation = ticket.organisation
-    hours = business_hours(organisation)
     now = timezone.now()
-    target = timedelta(hours=organisation.first_reply_target_hours)
+    policy = targets_for(organisation.pk, channel=ticket.channel, priority=ticket.priority)
+    _, hours = clock_hours(ticket, policy.hours, at=now)
+    target = policy.first_response
     due = add_business_time(ticket.created_at or now, target, hours)
     ahead = queue_ahead(ticket)
     rate = replies_per_hour(organisation, hours, owner_id=ticket.owner_id)

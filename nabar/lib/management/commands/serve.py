@@ -73,7 +73,7 @@ class Command(BaseCommand):
                     "0",
                 ]
                 processes.append(subprocess.Popen(worker, cwd=settings.BASE_DIR, env=env))
-                sweeper = [sys.executable, manage, "sweep", "--loop", "60", "--verbosity", "0"]
+                sweeper = [sys.executable, manage, "sweep", "--loop", "15", "--verbosity", "0"]
                 processes.append(subprocess.Popen(sweeper, cwd=settings.BASE_DIR, env=env))
         except FileNotFoundError as exc:
             raise CommandError(
