@@ -37,7 +37,7 @@ def main() -> None:
     print(f"{len(texts)} tickets, {len(set(labels))} categories; load {os.getloadavg()[0]:.1f}")
     print(
         "seed  accuracy  macro_f1  auto@95%  auto_prec  threshold"
-        "  train_s  train_cpu_s  p99_ms  p99_cpu_ms  load"
+        "  train_s  train_cpu_s  p99_ms  p99_cpu_ms  C     load"
     )
     for seed in args.seeds:
         e = evaluate(texts, labels, seed=seed, latency_samples=2000)
@@ -45,7 +45,7 @@ def main() -> None:
             f"{seed:>4}  {e.accuracy:8.4f}  {e.macro_f1:8.4f}  {e.auto_share:8.3f}"
             f"  {e.auto_precision:9.4f}  {e.threshold:9.3f}  {e.train_seconds:7.1f}"
             f"  {e.train_cpu_seconds:11.1f}  {e.predict_p99_ms:6.2f}  {e.predict_p99_cpu_ms:10.2f}"
-            f"  {os.getloadavg()[0]:4.1f}",
+            f"  {e.c!s:4}  {os.getloadavg()[0]:4.1f}",
             flush=True,
         )
 

@@ -101,6 +101,14 @@ def test_a_trained_model_knows_how_many_cases_it_learned_from(model: TriageModel
     assert model.cases_used == 150
     assert model.cv_accuracy is not None
     assert model.cv_accuracy > 0.8
+    assert model.c == 0.5
+    assert TriageModel.loads(model.dumps()).c == model.c
+
+
+def test_the_regularisation_is_chosen_among_the_given_strengths() -> None:
+    texts, labels = synthetic_cases(60, seed=3)
+    assert train(texts, labels, cs=[2.0]).c == 2.0
+    assert train(texts, labels, cs=[0.25, 0.5, 1.0]).c in (0.25, 0.5, 1.0)
 
 
 @pytest.mark.parametrize(

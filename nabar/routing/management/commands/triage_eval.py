@@ -84,7 +84,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"training                {result.train_seconds:.1f} s"
-            f" (CPU {result.train_cpu_seconds:.1f} s)"
+            f" (CPU {result.train_cpu_seconds:.1f} s; C {result.c} chosen by cross-validation)"
         )
         self.stdout.write(
             f"one prediction, p99     {result.predict_p99_ms:.2f} ms"
