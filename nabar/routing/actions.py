@@ -52,13 +52,12 @@ def _classify(organisation: Organisation, text: str) -> tuple[str, float | None,
 
     Without a trained classifier there is no category: rules and the default team still route.
     """
-    from nabar.routing import triage
+    from nabar.routing.classifiers import load_current, predict_top
 
-    load_current = getattr(triage, "load_current", None)
-    model = load_current(organisation.pk) if load_current else None
+    model = load_current(organisation.pk)
     if model is None or not text.strip():
         return "", None, False, []
-    top = triage.predict_top(model, text, k=3)  # type: ignore[attr-defined]
+    top = predict_top(model, text, k=3)
     if not top:
         return "", None, False, []
     label, confidence = top[0]

@@ -1,11 +1,11 @@
-import io
-import os
+import pickle
 import random
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from nabar.conftest import SHARED_DIR
 from nabar.routing.triage import (
     TriageDataError,
     TriageModel,
@@ -14,10 +14,7 @@ from nabar.routing.triage import (
     train,
 )
 
-SHARED = Path(
-    os.environ.get("NABAR_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared")
-)
-TICKETS_ZIP = SHARED / "data" / "it-service-tickets" / "it_service_tickets.zip"
+TICKETS_ZIP = SHARED_DIR / "data" / "it-service-tickets" / "it_service_tickets.zip"
 
 VOCABULARY = {
     "invoice": ["faktura", "invoice", "betalning", "belopp", "påminnelse", "kostnad", "moms"],
@@ -71,9 +68,19 @@ def test_a_clear_message_is_routed_automatically_and_gibberish_is_not(model: Tri
 
 
 def test_predict_many_agrees_with_predict(model: TriageModel) -> None:
-    texts = ["faktura moms", "kurir adress", "bankid kod"]
-    assert model.predict_many(texts) == [model.predict(t) for t in texts]
+    texts = ["faktura moms", "kurir adress", "bankid kod", "faktura faktura kurir", "okänt ord"]
+    for many, one in zip(model.predict_many(texts), [model.predict(t) for t in texts], strict=True):
+        assert [label for label, _ in many] == [label for label, _ in one]
+        assert [c for _, c in many] == pytest.approx([c for _, c in one], abs=1e-6)
     assert model.predict_many([]) == []
+
+
+def test_a_message_with_no_known_word_gets_low_confidence_suggestions(model: TriageModel) -> None:
+    suggestions = model.predict("", top=3)
+    assert len(suggestions) == 3
+    assert suggestions[0][1] < model.threshold
+    assert not model.routes_automatically("qwerty asdf")
+    assert model.routes_automatically("faktura belopp moms betalning")
 
 
 def test_a_stored_model_predicts_the_same_after_loading(model: TriageModel) -> None:
@@ -84,10 +91,24 @@ def test_a_stored_model_predicts_the_same_after_loading(model: TriageModel) -> N
 
 
 def test_loading_something_else_is_refused() -> None:
-    import pickle
-
     with pytest.raises(ValueError, match="retrain"):
         TriageModel.loads(pickle.dumps({"version": -1}))
+    with pytest.raises(ValueError, match="retrain"):
+        TriageModel.loads(b"not a pickle")
+
+
+def test_a_trained_model_knows_how_many_cases_it_learned_from(model: TriageModel) -> None:
+    assert model.cases_used == 150
+    assert model.cv_accuracy is not None
+    assert model.cv_accuracy > 0.8
+    assert model.c == 0.5
+    assert TriageModel.loads(model.dumps()).c == model.c
+
+
+def test_the_regularisation_is_chosen_among_the_given_strengths() -> None:
+    texts, labels = synthetic_cases(60, seed=3)
+    assert train(texts, labels, cs=[2.0]).c == 2.0
+    assert train(texts, labels, cs=[0.25, 0.5, 1.0]).c in (0.25, 0.5, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -96,6 +117,7 @@ def test_loading_something_else_is_refused() -> None:
         (["faktura"] * 30, ["invoice"] * 30, "two categories"),
         (["faktura", "paket"] * 5, ["invoice", "delivery"] * 5, "at least 20"),
         (["a"] * 25, ["invoice"] * 24 + ["delivery"], "fewer than 2 examples: delivery"),
+        (["a"] * 25, ["invoice"] * 25, "found only 'invoice'"),
     ],
 )
 def test_too_little_data_is_refused_clearly(
@@ -123,6 +145,32 @@ def test_reads_a_labelled_csv_and_skips_rows_without_a_label(tmp_path: Path) -> 
     assert labels == ["invoice", "login"]
 
 
+def test_reads_the_one_csv_inside_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("cases.csv", "Topic,Text\ninvoice,Fakturan\nlogin,Lösenord\n")
+    assert load_labelled_csv(path, text_col="Text", label_col="Topic") == (
+        ["Fakturan", "Lösenord"],
+        ["invoice", "login"],
+    )
+
+
+def test_a_zip_without_exactly_one_csv_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x,y\n")
+        archive.writestr("b.csv", "x,y\n")
+    with pytest.raises(ValueError, match=r"exactly one \.csv file, it holds 2"):
+        load_labelled_csv(path, text_col="x", label_col="y")
+
+
+def test_a_file_that_is_not_utf8_is_reported_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_bytes("Topic,Text\ninvoice,Fakturan\nlogin,L\xf6senord\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="line 3: not UTF-8"):
+        load_labelled_csv(path, text_col="Text", label_col="Topic")
+
+
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("Topic,Body\ninvoice,Fakturan\n")
@@ -139,11 +187,7 @@ def test_a_malformed_line_is_reported_by_number(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not TICKETS_ZIP.exists(), reason=f"shared tickets data not at {TICKETS_ZIP}")
 def test_learns_real_it_tickets_well_above_chance() -> None:
-    with zipfile.ZipFile(TICKETS_ZIP) as archive:
-        name = next(n for n in archive.namelist() if n.endswith(".csv"))
-        with archive.open(name) as raw:
-            handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            texts, labels = load_labelled_csv(handle, text_col="Document", label_col="Topic_group")
+    texts, labels = load_labelled_csv(TICKETS_ZIP, text_col="Document", label_col="Topic_group")
     rows = random.Random(0).sample(range(len(texts)), 5000)
     sample_texts, sample_labels = [texts[i] for i in rows], [labels[i] for i in rows]
     result = evaluate(sample_texts, sample_labels, seed=7, latency_samples=20)
