@@ -678,12 +678,32 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
         ticket.category_set_by = "agent"
         ticket.category_confidence = None
         ticket.needs_triage = False
-        if ticket.owner_id is None:
-            team = routing.team_for_category(ticket.organisation, category)
-            if team is not None:
-                ticket.team = team
+        team = routing.team_for_category(ticket.organisation, category)
+        moved = team is not None and team != ticket.team and ticket.first_response_at is None
+        if moved:
+            # Nobody has answered yet: the case goes to the team for its category at once.
+            assert team is not None
+            previous = ticket.owner
+            ticket.team = team
+            ticket.owner = routing.owner_in_team(ticket, team)
+            ticket.owner_since = timezone.now()
+            if previous is not None and previous != ticket.owner:
+                ticket.handoff_count += 1
         ticket.save()
         _event(ticket, TicketEvent.Kind.CATEGORY, agent=agent, old=old, new=category)
+        if moved:
+            _event(
+                ticket,
+                TicketEvent.Kind.TRANSFERRED,
+                agent=agent,
+                owner=_owner_name(ticket),
+                owner_id=ticket.owner_id,
+                previous=previous.name if previous else "",
+                team=ticket.team.name if ticket.team else "",
+                why=category,
+                handoffs=ticket.handoff_count,
+            )
+            _tell_customer_new_owner(ticket, why="")
     return ticket
 
 

@@ -362,3 +362,61 @@ def test_the_sweep_command_runs_the_stand_in_sweep(organisation, alice, bob):
 
     ticket.refresh_from_db()
     assert ticket.owner == owner.stand_in
+
+
+def _train(organisation: Organisation) -> None:
+    from nabar.routing.training import train_from_rows
+
+    invoices = [
+        f"Fakturan för {month} är fel, jag har betalat {n} kronor för mycket"
+        for n, month in enumerate(["januari", "februari", "mars", "april", "maj", "juni"] * 4)
+    ]
+    deliveries = [
+        f"Paketet med order {n} har inte kommit, leveransen är sen sedan {day}"
+        for n, day in enumerate(["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"] * 4)
+    ]
+    train_from_rows(
+        organisation,
+        texts=invoices + deliveries,
+        labels=["invoice"] * len(invoices) + ["delivery"] * len(deliveries),
+    )
+
+
+def test_a_confident_category_routes_to_the_team_with_that_skill(
+    organisation, alice, berit, billing
+):
+    _train(organisation)
+
+    ticket = open_case(organisation, body="Min faktura för mars är fel, jag har betalat för mycket")
+
+    assert ticket.category == "invoice"
+    assert ticket.category_set_by == "model"
+    assert ticket.team == billing
+    assert ticket.owner == berit
+    routed = ticket.events.get(kind=TicketEvent.Kind.ROUTED)
+    assert routed.data["because"][0]["code"] == "category"
+
+
+def test_an_unsure_category_goes_to_the_triage_queue_and_a_correction_is_training_data(
+    organisation, alice, billing
+):
+    from nabar.routing.classifiers import labelled_cases
+
+    _train(organisation)
+
+    ticket = open_case(organisation, body="Hej, jag undrar över något helt annat.")
+
+    assert ticket.needs_triage
+    assert ticket.category == ""
+    suggestions = ticket.events.get(kind=TicketEvent.Kind.ROUTED).data["suggestions"]
+    assert {label for label, _ in suggestions} == {"invoice", "delivery"}
+
+    actions.set_category(ticket, agent=alice, category="invoice")
+    actions.change_status(ticket, status=Ticket.Status.SOLVED, agent=alice)
+
+    ticket.refresh_from_db()
+    assert not ticket.needs_triage
+    assert ticket.team == billing
+    learned = labelled_cases(organisation)
+    assert learned.labels == ["invoice"]
+    assert "helt annat" in learned.texts[0]
