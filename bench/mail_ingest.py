@@ -259,6 +259,9 @@ def child(command: list[str]) -> dict[str, Any]:
         sys.stderr.write(done.stdout[-5000:] + done.stderr[-5000:])
         raise SystemExit(f"benchmark run failed: {' '.join(command[:4])}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    # Kept as each run ends, so a long benchmark that is stopped early still has its figures.
+    saved = OUT / f"result-{result['database']}-{result['system']}.json"
+    saved.write_text(json.dumps(result, indent=1) + "\n")
     return result
 
 
