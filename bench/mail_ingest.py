@@ -173,7 +173,7 @@ def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
     org.save()
     for i in range(5):
         user = User.objects.create_user(username=f"agent{i}", first_name=f"Agent{i}")
-        agent = Agent.objects.create(user=user, organisation=org, capacity=100_000)
+        agent = Agent.objects.create(user=user, organisation=org, capacity=10_000)
         agent.teams.add(team)
 
     mailbox = workdir / "mailbox"
