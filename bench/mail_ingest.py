@@ -21,7 +21,7 @@ all included.
     .venv/bin/python bench/mail_ingest.py --messages 10000 --database both
     .venv/bin/python bench/mail_ingest.py --messages 2000 --database sqlite --no-peer
 
-PostgreSQL: a server on 127.0.0.1:5432 (or --pg-url); the databases are created and dropped.
+PostgreSQL: a server on 127.0.0.1:5432 (or --pg-url); its two databases are made afresh each run.
 """
 
 from __future__ import annotations
@@ -324,7 +324,7 @@ def report(results: list[dict[str, Any]], messages: int) -> None:
         by_db.setdefault(result["database"], {})[result["system"]] = per_second
         print(
             f"{result['database']:<9} {result['system']:<16} {count:>8,} {seconds:>8.1f}"
-            f" {per_second:>7.0f} {result['peak_rss_mib']:>6.0f} MiB"
+            f" {per_second:>7.1f} {result['peak_rss_mib']:>6.0f} MiB"
         )
     print()
     for database, rates in by_db.items():
