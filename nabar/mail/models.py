@@ -55,6 +55,11 @@ class OutboundEmail(models.Model):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["-created_at"]
+        indexes = [
+            # The receipt limit per address and matching a bounce to its mail look up by
+            # recipient; without it both read the whole outbox for every inbound message.
+            models.Index(fields=["to_address", "created_at"], name="outbound_to_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"
