@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('mail', '0002_inbound_mail'),
+        ('mail', '0003_inbound_html'),
         ('tickets', '0004_alerts'),
     ]
 
