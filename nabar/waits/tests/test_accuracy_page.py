@@ -32,7 +32,7 @@ def answered(organisation, *, channel: str, median: float, p90: float, waited: f
 
 @pytest.mark.django_db
 def test_an_admin_sees_the_empty_state(dave_client):
-    response = dave_client.get(URL)
+    response = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "No predictions yet" in response.text
@@ -67,17 +67,17 @@ def test_another_organisations_predictions_are_not_shown(dave_client, organisati
     other = Organisation.objects.create(name="Annan", slug="annan", email_address="a@b.example")
     answered(other, channel="email", median=60, p90=120, waited=60)
 
-    assert "No predictions yet" in dave_client.get(URL).text
+    assert "No predictions yet" in dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
 
 
 @pytest.mark.django_db
 def test_an_agent_is_refused(alice_client):
-    assert alice_client.get(URL).status_code == 403
+    assert alice_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").status_code == 403
 
 
 @pytest.mark.django_db
 def test_a_visitor_is_sent_to_log_in(client):
-    response = client.get(URL)
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
@@ -88,7 +88,7 @@ def test_old_predictions_are_left_out(dave_client, organisation):
     answered(organisation, channel="email", median=60, p90=120, waited=60)
     WaitPrediction.objects.update(predicted_at=timezone.now() - timedelta(days=200))
 
-    assert "No predictions yet" in dave_client.get(URL).text
+    assert "No predictions yet" in dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
 
 
 @pytest.fixture(scope="module")
