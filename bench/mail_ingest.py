@@ -192,6 +192,9 @@ def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
             "store_seconds": stored - started,
             "process_seconds": finished - stored,
             "seconds": finished - started,
+            # The high-water mark so far: after the second wave it includes the bench's own
+            # generation of that wave from the outbox, done in this process between the waves.
+            "peak_rss_mib": peak_rss_mib(),
         }
 
     waves.append(ingest(mailbox / "wave1"))
