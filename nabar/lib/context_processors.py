@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from nabar.accounts.access import is_lead_or_admin
+
 
 def _leads_or_admin(request: HttpRequest) -> bool:
     user = request.user
@@ -13,7 +15,7 @@ def _leads_or_admin(request: HttpRequest) -> bool:
     if user.is_staff:
         return True
     agent = getattr(user, "agent", None)
-    return agent is not None and agent.led_teams.exists()
+    return agent is not None and is_lead_or_admin(agent)
 
 
 def frame(request: HttpRequest) -> dict[str, object]:

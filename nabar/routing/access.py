@@ -1,28 +1,14 @@
-"""Who may see and change routing: the only permission checks of this app, object or 404."""
+"""Routing objects an administrator may change: the object or 404 (roles: accounts.access)."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
-from nabar.accounts.models import Agent, Team
+from nabar.accounts.access import admin_for, lead_or_admin_for
+from nabar.accounts.models import Team
 from nabar.routing.models import RoutingRule, UrgencyWords
-from nabar.tickets.access import agent_for
 
-
-def admin_for(user: object) -> Agent:
-    """An administrator of the organisation (staff); everyone else gets 404."""
-    agent = agent_for(user)
-    if not getattr(user, "is_staff", False):
-        raise Http404("admin")
-    return agent
-
-
-def lead_or_admin_for(user: object) -> Agent:
-    """A team lead or an administrator; reports are for them."""
-    agent = agent_for(user)
-    if not getattr(user, "is_staff", False) and not agent.led_teams.exists():
-        raise Http404("lead")
-    return agent
+__all__ = ["admin_for", "get_rule_for", "get_team_for", "get_urgency_for", "lead_or_admin_for"]
 
 
 def get_rule_for(user: object, pk: int) -> RoutingRule:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from nabar.accounts.models import Agent, Team
+from nabar.accounts.access import admin_for, is_admin, is_lead_or_admin, lead_or_admin_for
+from nabar.accounts.models import Agent
 from nabar.sla.models import Holiday
 from nabar.tickets.access import agent_for
-
-
-def is_admin(agent: Agent) -> bool:
-    """Organisation administrators are the staff users among its agents."""
-    return bool(agent.user.is_staff)
-
-
-def is_lead(agent: Agent) -> bool:
-    return Team.objects.filter(organisation_id=agent.organisation_id, lead=agent).exists()
 
 
 def viewer(user: object) -> Agent:
@@ -24,20 +15,9 @@ def viewer(user: object) -> Agent:
     return agent_for(user)
 
 
-def admin(user: object) -> Agent:
-    """An organisation administrator, or 403 for other agents."""
-    agent = agent_for(user)
-    if not is_admin(agent):
-        raise PermissionDenied("only organisation administrators change service levels")
-    return agent
-
-
-def lead_or_admin(user: object) -> Agent:
-    """A team lead or an administrator, or 403: the compliance report is for them."""
-    agent = agent_for(user)
-    if not (is_admin(agent) or is_lead(agent)):
-        raise PermissionDenied("only team leads and administrators see the compliance report")
-    return agent
+admin = admin_for
+lead_or_admin = lead_or_admin_for
+__all__ = ["admin", "get_holiday_for", "is_admin", "is_lead_or_admin", "lead_or_admin", "viewer"]
 
 
 def get_holiday_for(user: object, pk: int) -> Holiday:

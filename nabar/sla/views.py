@@ -26,7 +26,7 @@ def _policies_context(request: HttpRequest, **extra: object) -> dict[str, object
         "organisation": organisation,
         "policies": actions.policy_table(organisation),
         "can_edit": access.is_admin(agent),
-        "can_report": access.is_admin(agent) or access.is_lead(agent),
+        "can_report": access.is_lead_or_admin(agent),
         "holidays": Holiday.objects.filter(organisation=organisation),
         "public_holidays": sorted(swedish_public_holidays(year).items()),
         "year": year,

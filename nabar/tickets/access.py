@@ -54,4 +54,6 @@ def get_message_for(user: object, number: int, pk: int) -> Message:
 
 def may_override_owner(agent: Agent) -> bool:
     """Team leads and administrators give a case to anyone without a hand-over."""
-    return bool(agent.user.is_staff) or agent.led_teams.exists()
+    from nabar.accounts.access import is_lead_or_admin
+
+    return is_lead_or_admin(agent)

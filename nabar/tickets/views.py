@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -240,7 +241,7 @@ def status(request: HttpRequest, number: int) -> HttpResponse:
 def owner(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
     if not access.may_override_owner(access.agent_for(request.user)):
-        raise Http404("owner")
+        raise PermissionDenied("only team leads and administrators change the owner directly")
     form = OwnerForm(request.POST, organisation_id=ticket.organisation_id)
     if not form.is_valid():
         return _invalid(request, ticket, owner_form=form)

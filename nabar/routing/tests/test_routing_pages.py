@@ -90,11 +90,11 @@ def test_an_agent_who_is_not_an_admin_cannot_see_or_change_routing(alice_client,
         organisation=organisation, name="A", set_team=organisation.default_team
     )
 
-    assert alice_client.get(reverse("routing:settings")).status_code == 404
+    assert alice_client.get(reverse("routing:settings")).status_code == 403
     assert (
-        alice_client.post(reverse("routing:rule_delete", kwargs={"pk": rule.pk})).status_code == 404
+        alice_client.post(reverse("routing:rule_delete", kwargs={"pk": rule.pk})).status_code == 403
     )
-    assert alice_client.get(reverse("routing:report")).status_code == 404
+    assert alice_client.get(reverse("routing:report")).status_code == 403
     assert RoutingRule.objects.filter(pk=rule.pk).exists()
 
 
@@ -305,4 +305,4 @@ def test_an_urgency_word_that_would_match_everything_is_refused(dave_client):
 
 
 def test_an_agent_cannot_edit_urgency_rules(alice_client):
-    assert alice_client.get(reverse("routing:urgency")).status_code == 404
+    assert alice_client.get(reverse("routing:urgency")).status_code == 403

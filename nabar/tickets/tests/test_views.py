@@ -218,7 +218,7 @@ def test_a_plain_agent_hands_over_with_a_note_instead_of_changing_the_owner(
     refused = alice_client.post(
         reverse("tickets:owner", kwargs={"number": case.number}), {"owner": bob.pk}
     )
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     page = alice_client.get(
         reverse("tickets:detail", kwargs={"number": case.number}), HTTP_ACCEPT_LANGUAGE="en"
     )

@@ -8,6 +8,15 @@ from nabar.waits.erlang import Interval
 from nabar.waits.forecast import MAX_INTERVALS, ForecastError, parse_csv, parse_pasted
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """These tests read the English messages; other tests may have left Swedish active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_every_separator_a_spreadsheet_pastes_is_read():
     text = "Interval\tContacts\n09:00\t120\t300\n09:15 130\n09:30;140;280;90\n09:45,150,300\n"
     assert parse_pasted(text, handle_seconds=200) == [

@@ -10,6 +10,15 @@ from django.core.management import CommandError, call_command
 from nabar.waits.erlang import agents_needed
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """These tests read the English messages; other tests may have left Swedish active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def run(*args: str) -> str:
     out = StringIO()
     call_command("staffing", *args, stdout=out)
