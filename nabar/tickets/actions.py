@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -756,3 +757,60 @@ def split_message(message: Message, *, agent: Agent) -> Ticket:
         _event(source, TicketEvent.Kind.SPLIT, agent=agent, new=new.reference)
         source.save(update_fields=["updated_at"])
     return new
+
+
+# A new estimate this much later than the announced latest time is announced again.
+REANNOUNCE_AFTER = timedelta(minutes=30)
+
+
+def reannounce_if_later(ticket: Ticket) -> bool:
+    """Tell the customer a new range when the announced latest time will not hold.
+
+    Only a range that moved materially later is sent: at least half an hour, or a quarter of
+    the wait announced. The case page shows the new range; the customer gets it by e-mail.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        old = ticket.expected_reply_until
+        if old is None or ticket.first_response_at is not None or ticket.is_closed:
+            return False
+        fresh = expected.estimate_first_reply(ticket)
+        slack = max(REANNOUNCE_AFTER, (old - ticket.created_at) / 4)
+        if fresh.latest <= old + slack:
+            return False
+        _announce(ticket, fresh)
+        sla.sync_due(ticket)
+        _send_later_notice(ticket, fresh)
+    return True
+
+
+def _send_later_notice(ticket: Ticket, estimate: expected.Estimate) -> None:
+    context = {
+        "ticket": ticket,
+        "organisation": ticket.organisation,
+        "owner_name": _owner_name(ticket),
+        "estimate": estimate,
+        "link": case_link(ticket),
+    }
+    subject, text, html = render_email("later", context, language=reply_language(ticket))
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        channel=Channel.EMAIL,
+        written_by=Message.WrittenBy.AUTOMATION,
+        author_name=ticket.organisation.name,
+        body=text,
+    )
+    address = ticket.requester.primary_email
+    if address:
+        queue_email(
+            ticket.organisation,
+            to=address,
+            subject=subject,
+            text=text,
+            html=html,
+            kind=OutboundEmail.Kind.NOTICE,
+            automatic=True,
+            ticket=ticket,
+            message=message,
+        )

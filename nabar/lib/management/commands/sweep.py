@@ -14,7 +14,11 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 # Each is safe to run on several machines at once: every change is claimed under a lock.
-SWEEPS = ("nabar.routing.sweep.hand_over_absent", "nabar.sla.actions.sweep")
+SWEEPS = (
+    "nabar.routing.sweep.hand_over_absent",
+    "nabar.sla.actions.sweep",
+    "nabar.tickets.sweep.reannounce_waits",
+)
 
 
 class Command(BaseCommand):
