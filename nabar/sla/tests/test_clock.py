@@ -138,7 +138,13 @@ HOURS = st.sampled_from([OFFICE, ALWAYS])
 
 
 def _local_moment(day: date, minute: int) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=STHLM) + timedelta(minutes=minute)
+    """A real instant ``minute`` minutes after local midnight, in UTC as the database gives it.
+
+    Adding to a Stockholm wall time would make times that never exist (02:30 on the day the
+    clocks go forward) and arithmetic that is not elapsed time; stored times are UTC instants.
+    """
+    midnight = datetime(day.year, day.month, day.day, tzinfo=STHLM).astimezone(UTC)
+    return midnight + timedelta(minutes=minute)
 
 
 # Moments where clocks are most often wrong: around the DST changes (last Sundays of March and
