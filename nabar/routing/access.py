@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.http import Http404
 
 from nabar.accounts.access import admin_for, lead_or_admin_for
 from nabar.accounts.models import Team
 from nabar.routing.models import RoutingRule, UrgencyWords
 
+M = TypeVar("M", RoutingRule, Team, UrgencyWords)
+
 __all__ = ["admin_for", "get_rule_for", "get_team_for", "get_urgency_for", "lead_or_admin_for"]
 
 
-def get_rule_for(user: object, pk: int) -> RoutingRule:
+def _admins_own(user: object, model: type[M], pk: int) -> M:
+    """One of the administrator's organisation's objects, or 404 (also for other organisations')."""
     agent = admin_for(user)
     try:
-        return RoutingRule.objects.get(pk=pk, organisation_id=agent.organisation_id)
-    except RoutingRule.DoesNotExist:
-        raise Http404("rule") from None
+        return model._default_manager.get(pk=pk, organisation_id=agent.organisation_id)
+    except model.DoesNotExist:
+        raise Http404(model._meta.model_name) from None
+
+
+def get_rule_for(user: object, pk: int) -> RoutingRule:
+    return _admins_own(user, RoutingRule, pk)
 
 
 def get_team_for(user: object, pk: int) -> Team:
-    agent = admin_for(user)
-    try:
-        return Team.objects.get(pk=pk, organisation_id=agent.organisation_id)
-    except Team.DoesNotExist:
-        raise Http404("team") from None
+    return _admins_own(user, Team, pk)
 
 
 def get_urgency_for(user: object, pk: int) -> UrgencyWords:
-    agent = admin_for(user)
-    try:
-        return UrgencyWords.objects.get(pk=pk, organisation_id=agent.organisation_id)
-    except UrgencyWords.DoesNotExist:
-        raise Http404("urgency") from None
+    return _admins_own(user, UrgencyWords, pk)

@@ -588,7 +588,14 @@ def _tell_customer_new_owner(
         "away_until": away_until,
         "link": case_link(ticket),
     }
-    subject, text, html = render_email("handover", context, language=reply_language(ticket))
+    _notify_customer(ticket, "handover", context, automatic=False)
+
+
+def _notify_customer(
+    ticket: Ticket, template: str, context: dict[str, object], *, automatic: bool
+) -> None:
+    """A notice from the organisation on the case's thread, and by e-mail when we have one."""
+    subject, text, html = render_email(template, context, language=reply_language(ticket))
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
@@ -606,7 +613,7 @@ def _tell_customer_new_owner(
             text=text,
             html=html,
             kind=OutboundEmail.Kind.NOTICE,
-            automatic=False,
+            automatic=automatic,
             ticket=ticket,
             message=message,
         )
@@ -792,25 +799,4 @@ def _send_later_notice(ticket: Ticket, estimate: expected.Estimate) -> None:
         "estimate": estimate,
         "link": case_link(ticket),
     }
-    subject, text, html = render_email("later", context, language=reply_language(ticket))
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
-        channel=Channel.EMAIL,
-        written_by=Message.WrittenBy.AUTOMATION,
-        author_name=ticket.organisation.name,
-        body=text,
-    )
-    address = ticket.requester.primary_email
-    if address:
-        queue_email(
-            ticket.organisation,
-            to=address,
-            subject=subject,
-            text=text,
-            html=html,
-            kind=OutboundEmail.Kind.NOTICE,
-            automatic=True,
-            ticket=ticket,
-            message=message,
-        )
+    _notify_customer(ticket, "later", context, automatic=True)
