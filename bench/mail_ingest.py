@@ -70,7 +70,13 @@ def write_mailbox(directory: Path, mails: list[Any]) -> None:
 # --- Nåbar, in its own process -------------------------------------------------------------
 
 
-def drain_inbound() -> int:
+INBOUND_TASKS = [
+    "nabar.mail.tasks.process_inbound_email",
+    "nabar.mail.tasks.process_inbound_batch",
+]
+
+
+def drain_inbound(worker_id: str = "bench") -> int:
     """Run the queued inbound-mail tasks as the database worker does, until none is ready."""
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
@@ -83,11 +89,11 @@ def drain_inbound() -> int:
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="bench",
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
     ready = DBTaskResult.objects.ready().filter(
-        backend_name="default", task_path="nabar.mail.tasks.process_inbound_email"
+        backend_name="default", task_path__in=INBOUND_TASKS
     )
     done = 0
     while True:
@@ -133,18 +139,84 @@ def collect_receipts() -> tuple[list[Any], dict[int, str]]:
     return receipts, first_ids
 
 
-def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
+def run_worker(args: argparse.Namespace) -> dict[str, Any]:
+    """A worker process, as ``db_worker`` runs beside the web server, taking only inbound mail.
+
+    It warms up as a long-running worker would have (Django, the mail code, the language
+    detector), says "ready", then runs inbound tasks as they appear until the stop file exists
+    and the queue is empty. Receipts stay in the outbox: delivering them is not measured.
+    """
+    import django
+
+    django.setup()
+    from nabar.mail import tasks  # noqa: F401
+    from nabar.routing.language import detect_language
+
+    detect_language("Hej, jag undrar över min faktura från förra månaden.")
+    print("ready", flush=True)
+    stop = Path(args.workdir) / "stop-workers"
+    done = 0
+    while True:
+        ran = drain_inbound(worker_id=f"bench-{os.getpid()}")
+        done += ran
+        if not ran:
+            if stop.exists():
+                return {"tasks": done, "peak_rss_mib": peak_rss_mib()}
+            time.sleep(0.01)
+
+
+def start_workers(args: argparse.Namespace) -> list[subprocess.Popen[str]]:
+    (Path(args.workdir) / "stop-workers").unlink(missing_ok=True)
+    command = [sys.executable, __file__, "--child", "worker", "--workdir", args.workdir]
+    workers = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.workers)
+    ]
+    for worker in workers:
+        assert worker.stdout is not None
+        if worker.stdout.readline().strip() != "ready":
+            raise SystemExit("a bench worker did not start")
+    return workers
+
+
+def stop_workers(args: argparse.Namespace, workers: list[subprocess.Popen[str]]) -> list[float]:
+    (Path(args.workdir) / "stop-workers").touch()
+    peaks = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=120)
+        peaks.append(json.loads(out.strip().splitlines()[-1])["peak_rss_mib"])
+    return peaks
+
+
+def wait_for_queue() -> int:
+    """Wait until every inbound task has run; the number of tasks."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path__in=INBOUND_TASKS)
+    while tasks.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists():
+        time.sleep(0.005)
+    return tasks.count()
+
+
+def setup_env(args: argparse.Namespace, *, fresh: bool) -> None:
     workdir = Path(args.workdir)
     data = workdir / "nabar-data"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
+    if fresh:
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
     os.environ["NABAR_DATA_DIR"] = str(data)
     os.environ["DJANGO_SETTINGS_MODULE"] = "nabar.settings"
     os.environ["NABAR_TASK_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    if not fresh:
+        return  # a worker: DATABASE_URL comes from the parent
     if args.database == "postgres":
         os.environ["DATABASE_URL"] = pg_recreate(args.pg_url, "nabar_mailbench_ingest")
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{data / 'nabar.sqlite3'}"
+
+
+def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
+    setup_env(args, fresh=True)
 
     import django
 
@@ -176,15 +248,16 @@ def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
         agent = Agent.objects.create(user=user, organisation=org, capacity=10_000)
         agent.teams.add(team)
 
-    mailbox = workdir / "mailbox"
+    mailbox = Path(args.workdir) / "mailbox"
     rss_before = peak_rss_mib()
     waves = []
+    workers = start_workers(args) if args.workers else []
 
     def ingest(directory: Path) -> dict[str, float]:
         started = time.perf_counter()
         call_command("import_mail", str(directory), organisation="bench", stdout=StringIO())
         stored = time.perf_counter()
-        processed = drain_inbound()
+        processed = wait_for_queue() if workers else drain_inbound()
         finished = time.perf_counter()
         return {
             "messages": len(list(directory.iterdir())),
@@ -202,6 +275,7 @@ def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
     second = second_wave(receipts, args.second, support_address=SUPPORT)
     write_mailbox(mailbox / "wave2", second)
     waves.append(ingest(mailbox / "wave2"))
+    worker_peaks = stop_workers(args, workers) if workers else []
 
     # Did the second wave land where a person would expect it?
     ticket_of_first = {mid: tid for tid, mid in first_ids.items()}
@@ -222,7 +296,9 @@ def run_nabar(args: argparse.Namespace) -> dict[str, Any]:
         "database": args.database,
         "waves": waves,
         "rss_before_mib": rss_before,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": max([peak_rss_mib(), *worker_peaks]),
+        "workers": len(workers),
+        "worker_peak_rss_mib": worker_peaks,
         "outcome": {
             **statuses,
             "cases": Ticket.objects.count(),
@@ -282,7 +358,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-peer", action="store_true", help="Skip django-helpdesk.")
-    parser.add_argument("--child", choices=["nabar"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="Worker processes taking the inbound tasks, as a deployment runs them (default: one"
+        " per core); 0 runs the tasks in the measuring process itself.",
+    )
+    parser.add_argument("--child", choices=["nabar", "worker"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     parser.add_argument("--second", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -290,6 +373,10 @@ def main() -> None:
         parser.error("--messages must be at least 10")
     if args.child == "nabar":
         print(json.dumps(run_nabar(args)))
+        return
+    if args.child == "worker":
+        setup_env(args, fresh=False)
+        print(json.dumps(run_worker(args)))
         return
 
     from bench.mailgen import FIRST_WAVE_SHARE, first_wave
@@ -305,7 +392,7 @@ def main() -> None:
         write_mailbox(workdir / "mailbox" / "wave1", first)
         shutil.rmtree(workdir / "mailbox" / "wave2", ignore_errors=True)
         common = ["--database", database, "--workdir", str(workdir), "--pg-url", args.pg_url]
-        nabar_command = [sys.executable, __file__, "--child", "nabar"]
+        nabar_command = [sys.executable, __file__, "--child", "nabar", "--workers", str(args.workers)]
         ours = child([*nabar_command, "--second", str(second_count), *common])
         results.append(ours)
         print(f"{database}: nabar {rate(ours)[2]:.0f} msg/s", file=sys.stderr)
@@ -334,6 +421,13 @@ def report(results: list[dict[str, Any]], messages: int) -> None:
         if "nabar" in rates and rates.get("django-helpdesk"):
             print(
                 f"{database}: nabar / django-helpdesk = {rates['nabar'] / rates['django-helpdesk']:.1f}×"
+            )
+    for result in results:
+        if result.get("workers"):
+            peaks = ", ".join(f"{p:.0f}" for p in result["worker_peak_rss_mib"])
+            print(
+                f"{result['database']}: nabar ran the inbound tasks in {result['workers']} worker"
+                f" processes (peak RSS {peaks} MiB each); the table shows the largest process"
             )
     print("\nPer wave (seconds): first wave = new mail, second wave = answers to the receipts")
     for result in results:

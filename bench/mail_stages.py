@@ -28,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 STEPS = {
     "nabar.mail.intake": [
         "store_raw",
+        "store_many",
+        "process_many",
+        "_apply",
         "process_inbound",
         "parse_message",
         "_decide",
@@ -38,7 +41,6 @@ STEPS = {
         "open_ticket",
         "find_or_create_customer",
         "_next_number",
-        "least_loaded_agent",
         "_customer_message",
         "_event",
         "_announce",
@@ -47,6 +49,9 @@ STEPS = {
         "queue_email",
     ],
     "nabar.tickets.expected": ["estimate_first_reply"],
+    "nabar.routing.actions": ["decide", "record", "_classify", "agent_facts", "previous_owner"],
+    "nabar.sla.actions": ["case_opened"],
+    "nabar.routing.language": ["detect_language"],
 }
 
 
@@ -56,6 +61,13 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--profile", help="Write a cProfile of the measured messages here.")
+    parser.add_argument("--queries", action="store_true", help="Count the SQL statements.")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="Store and process the measured messages N at a time (the batch path), not one by one.",
+    )
     args = parser.parse_args()
     os.environ.setdefault("NABAR_DATA_DIR", tempfile.mkdtemp(prefix="nabar-stages-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "nabar.settings"
@@ -127,8 +139,24 @@ def main() -> None:
     started = time.perf_counter()
     if profile:
         profile.enable()
-    for mail in measured:
-        one(mail.raw)
+    statements: Counter[str] = Counter()
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements[" ".join(sql.split()[:6])[:90]] += 1
+        return execute(sql, params, many, context)
+
+    if args.queries:
+        connection.execute_wrappers.append(count)
+    if args.batch:
+        for start in range(0, len(measured), args.batch):
+            chunk = measured[start : start + args.batch]
+            stored = intake.store_many(
+                [m.raw for m in chunk], source=InboundEmail.Source.IMPORT, organisation=org
+            )
+            intake.process_many([m.pk for m, _new in stored])
+    else:
+        for mail in measured:
+            one(mail.raw)
     if profile:
         profile.disable()
         profile.dump_stats(args.profile)
@@ -137,6 +165,10 @@ def main() -> None:
     print(f"{connection.vendor}: {n} new cases, {total / n * 1000:.1f} ms each ({n / total:.0f}/s)")
     for name, seconds in spent.most_common():
         print(f"  {name:<26} {seconds / n * 1000:6.2f} ms")
+    if args.queries:
+        print(f"SQL statements per message: {sum(statements.values()) / n:.1f}")
+        for sql, times in statements.most_common(30):
+            print(f"  {times / n:6.2f}  {sql}")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db import IntegrityError, transaction
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.customers.models import ContactPoint, Customer
+from nabar.lib import batch
 from nabar.tickets.models import Message, Ticket, TicketEvent
 
 
@@ -32,32 +34,70 @@ def find_or_create_customer(
     if phone:
         points.append((ContactPoint.Kind.PHONE, normalise_phone(phone)))
     customer = None
+    matched = None
     for kind, value in points:
-        match = (
-            ContactPoint.objects.filter(organisation=organisation, kind=kind, value=value)
-            .select_related("customer")
-            .first()
+        customer = batch.remember(
+            ("contact", organisation.pk, kind, value),
+            functools.partial(_owner_of, organisation, kind, value),
         )
-        if match is not None:
-            customer = match.customer
+        if customer is not None:
+            matched = (kind, value)
             break
     if customer is None:
         customer = Customer.objects.create(organisation=organisation, name=name, language=language)
+        batch.know(("previous-owner", customer.pk), None)  # a new customer has no cases yet
     elif name and not customer.name:
         customer.name = name
         customer.save(update_fields=["name", "updated_at"])
     for kind, value in points:
+        if (kind, value) == matched:
+            continue
         try:
-            with transaction.atomic():
-                ContactPoint.objects.get_or_create(
-                    organisation=organisation,
-                    kind=kind,
-                    value=value,
-                    defaults={"customer": customer},
+            if matched is None and batch.current() is not None:
+                # A new customer in a batch, whose addresses the batch looked up: nobody has
+                # them (a race with another writer fails the batch, which then goes one by one).
+                ContactPoint.objects.create(
+                    organisation=organisation, kind=kind, value=value, customer=customer
                 )
+                created = True
+            else:
+                with transaction.atomic():
+                    _point, created = ContactPoint.objects.get_or_create(
+                        organisation=organisation,
+                        kind=kind,
+                        value=value,
+                        defaults={"customer": customer},
+                    )
         except IntegrityError:
-            pass
+            continue
+        if created:
+            batch.know(("contact", organisation.pk, kind, value), customer)
+            if kind == ContactPoint.Kind.EMAIL and not matched:
+                batch.know(("primary-email", customer.pk), value)
     return customer
+
+
+def _owner_of(organisation: Organisation, kind: str, value: str) -> Customer | None:
+    point = (
+        ContactPoint.objects.filter(organisation=organisation, kind=kind, value=value)
+        .select_related("customer")
+        .first()
+    )
+    return point.customer if point is not None else None
+
+
+def prefetch_by_email(organisation: Organisation, addresses: set[str]) -> list[Customer]:
+    """Look up the customers of many addresses in one query, for the batch being processed."""
+    values = {normalise_email(a) for a in addresses if a}
+    found = {
+        point.value: point.customer
+        for point in ContactPoint.objects.filter(
+            organisation=organisation, kind=ContactPoint.Kind.EMAIL, value__in=values
+        ).select_related("customer")
+    }
+    for value in values:
+        batch.know(("contact", organisation.pk, ContactPoint.Kind.EMAIL, value), found.get(value))
+    return list({c.pk: c for c in found.values()}.values())
 
 
 class CustomerLinkError(ValueError):

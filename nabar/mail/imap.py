@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from imapclient import IMAPClient
 
-from nabar.mail.intake import store_raw
+from nabar.mail.intake import store_many
 from nabar.mail.models import InboundEmail, Mailbox
 
 # Stored messages get this keyword, so a crash between storing and flagging re-reads the
@@ -45,17 +45,20 @@ def fetch_new(mailbox: Mailbox, client: IMAPClient) -> FetchResult:
     new = duplicates = 0
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
-        for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
-            raw = data.get(b"BODY[]") or b""
-            _stored, created = store_raw(
-                raw,
-                source=InboundEmail.Source.IMAP,
-                organisation=mailbox.organisation,
-                mailbox=mailbox,
-                envelope_to=[mailbox.address],
-            )
-            new += created
-            duplicates += not created
-            client.add_flags([uid], [STORED_FLAG, b"\\Seen"])
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])
+        got = sorted(fetched)
+        stored = store_many(
+            [fetched[uid].get(b"BODY[]") or b"" for uid in got],
+            source=InboundEmail.Source.IMAP,
+            organisation=mailbox.organisation,
+            mailbox=mailbox,
+            envelope_to=[mailbox.address],
+        )
+        created = sum(is_new for _, is_new in stored)
+        new += created
+        duplicates += len(stored) - created
+        if got:
+            # Flagged only now that every one of them is committed.
+            client.add_flags(got, [STORED_FLAG, b"\\Seen"])
     Mailbox.objects.filter(pk=mailbox.pk).update(last_checked_at=timezone.now(), last_error="")
     return FetchResult(new=new, duplicates=duplicates)

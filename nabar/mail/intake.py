@@ -11,19 +11,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from nabar.accounts.models import Organisation
 from nabar.customers.models import ContactPoint
+from nabar.lib import batch
 from nabar.mail import tokens
 from nabar.mail.inbound import ParsedMail, parse_message
 from nabar.mail.models import InboundEmail, Mailbox, OutboundEmail
+from nabar.routing.language import detect_language
 from nabar.tickets import actions
 from nabar.tickets.models import Channel, Message, Ticket, TicketEvent
 
@@ -34,6 +36,8 @@ SUBJECT_NUMBER_RE = re.compile(r"\[([A-Z]{1,6})-(\d{1,9})\]")
 # Receipts to one address at most this often: an autoresponder that sets no headers cannot loop.
 RECEIPTS_PER_ADDRESS_PER_HOUR = 3
 MAX_ATTEMPTS = 5
+# Messages processed together in one transaction (see ``process_many``).
+BATCH_SIZE = 100
 
 
 def organisation_for(recipients: Iterable[str]) -> tuple[Organisation | None, Mailbox | None]:
@@ -98,10 +102,240 @@ def store_raw(
     return stored, True
 
 
+def store_many(
+    raws: Sequence[bytes],
+    *,
+    source: InboundEmail.Source,
+    organisation: Organisation,
+    mailbox: Mailbox | None = None,
+    envelope_to: Iterable[str] = (),
+) -> list[tuple[InboundEmail, bool]]:
+    """``store_raw`` for many messages of one organisation in one transaction.
+
+    The same message twice, in the batch or already stored, is one message, as with
+    ``store_raw``. The new ones are processed together, ``BATCH_SIZE`` per task. Returns one
+    (stored message, is new) pair per raw message, in order.
+    """
+    envelope = ",".join(envelope_to)[:2000]
+    keys = []
+    for raw in raws:
+        match = RAW_MESSAGE_ID_RE.search(raw[:65536])
+        header_id = match.group(1).decode("ascii", "replace") if match else ""
+        keys.append((hashlib.sha256(raw).hexdigest(), header_id))
+    by_digest = {
+        row.sha256: row
+        for row in InboundEmail.objects.filter(sha256__in={d for d, _ in keys}).defer("raw")
+    }
+    by_header = {
+        row.header_message_id: row
+        for row in InboundEmail.objects.filter(
+            Q(organisation=organisation) | Q(organisation__isnull=True),
+            header_message_id__in={h for _, h in keys if h},
+        ).defer("raw")
+    }
+    results: list[tuple[InboundEmail, bool]] = []
+    fresh: list[InboundEmail] = []
+    waiting: list[int] = []
+    for raw, (digest, header_id) in zip(raws, keys, strict=True):
+        existing = by_digest.get(digest) or (by_header.get(header_id) if header_id else None)
+        if existing is not None:
+            if existing.status == InboundEmail.Status.RECEIVED and existing.pk:
+                waiting.append(existing.pk)  # stored before a crash and never processed
+            results.append((existing, False))
+            continue
+        stored = InboundEmail(
+            organisation=organisation,
+            mailbox=mailbox,
+            source=source,
+            raw=raw,
+            size=len(raw),
+            sha256=digest,
+            header_message_id=header_id,
+            envelope_to=envelope,
+        )
+        by_digest[digest] = stored
+        if header_id:
+            by_header[header_id] = stored
+        fresh.append(stored)
+        results.append((stored, True))
+    try:
+        with transaction.atomic():
+            InboundEmail.objects.bulk_create(fresh, batch_size=200)
+            ids = sorted({*(m.pk for m in fresh), *waiting})
+            transaction.on_commit(lambda: _enqueue_many(ids))
+    except IntegrityError:
+        # Another source stored one of them meanwhile: store them one by one instead.
+        return [
+            store_raw(
+                raw,
+                source=source,
+                organisation=organisation,
+                mailbox=mailbox,
+                envelope_to=envelope_to,
+            )
+            for raw in raws
+        ]
+    return results
+
+
 def _enqueue(inbound_id: int) -> None:
     from nabar.mail.tasks import process_inbound_email
 
     process_inbound_email.enqueue(inbound_id=inbound_id)
+
+
+def _enqueue_many(inbound_ids: Sequence[int]) -> None:
+    from nabar.mail.tasks import process_inbound_batch
+
+    with transaction.atomic():
+        for start in range(0, len(inbound_ids), BATCH_SIZE):
+            process_inbound_batch.enqueue(inbound_ids=list(inbound_ids[start : start + BATCH_SIZE]))
+
+
+def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
+    """Understand many stored messages in one transaction; counts by outcome.
+
+    The messages are parsed first, outside the transaction; then each is decided as
+    ``process_inbound`` decides it, inside one transaction that writes the batch's timeline
+    events, clocks and outgoing mail together at its end (:mod:`nabar.lib.batch`). If anything
+    in the batch fails, nothing of it is kept and every message goes through ``process_inbound``
+    on its own, so one bad message costs only speed.
+    """
+    undecided = [InboundEmail.Status.RECEIVED, InboundEmail.Status.PROCESSING]
+    InboundEmail.objects.filter(
+        pk__in=inbound_ids,
+        status__in=[InboundEmail.Status.RECEIVED, InboundEmail.Status.FAILED],
+        ticket__isnull=True,
+    ).update(status=InboundEmail.Status.PROCESSING)
+    claimed = list(
+        InboundEmail.objects.filter(
+            pk__in=inbound_ids, status=InboundEmail.Status.PROCESSING, ticket__isnull=True
+        )
+        .select_related("organisation", "mailbox")
+        .order_by("pk")
+    )
+    parsed = {inbound.pk: parse_message(bytes(inbound.raw)) for inbound in claimed}
+    # Language detection is the costliest step of routing and needs no database: done here,
+    # before the transaction, another worker can write meanwhile.
+    languages = {
+        sample: detect_language(sample)
+        for sample in (_likely_case_text(p) for p in parsed.values())
+        if sample
+    }
+    reserved = _reserve_numbers(claimed, parsed)
+    counts: dict[str, int] = {}
+    try:
+        with transaction.atomic(), batch.collecting():
+            for organisation_id, numbers in reserved.items():
+                batch.know(("reserved-numbers", organisation_id), numbers)
+            still = set(
+                InboundEmail.objects.select_for_update()
+                .filter(pk__in=parsed, status__in=undecided, ticket__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            _prefetch_senders(claimed, parsed)
+            for sample, guess in languages.items():
+                batch.know(("language", sample), guess)
+            for inbound in claimed:
+                if inbound.pk not in still:
+                    continue  # another run decided it meanwhile
+                status = _apply(inbound, parsed[inbound.pk])
+                counts[status] = counts.get(status, 0) + 1
+    except Exception:
+        log.exception(
+            "a batch of %s inbound mails failed; processing them one by one", len(claimed)
+        )
+        InboundEmail.objects.filter(
+            pk__in=[inbound.pk for inbound in claimed], status=InboundEmail.Status.PROCESSING
+        ).update(status=InboundEmail.Status.RECEIVED)
+        counts = {}
+        for inbound in claimed:
+            one = process_inbound(inbound.pk)
+            if one is not None:
+                counts[str(one)] = counts.get(str(one), 0) + 1
+    return counts
+
+
+def _body(parsed: ParsedMail) -> str:
+    return parsed.visible_text or parsed.text or parsed.subject
+
+
+def _likely_case_text(parsed: ParsedMail) -> str:
+    """The text routing reads if this message opens a case ("" for one that threads or is automatic)."""
+    if not parsed.ok or parsed.auto or parsed.bounce is not None:
+        return ""
+    if parsed.in_reply_to or parsed.references or SUBJECT_NUMBER_RE.search(parsed.subject):
+        return ""
+    return f"{parsed.subject}\n{_body(parsed)}".strip()[:600]
+
+
+def _reserve_numbers(
+    claimed: list[InboundEmail], parsed: dict[int, ParsedMail]
+) -> dict[int, list[int]]:
+    """Case numbers for the messages that will open cases, taken before the batch's transaction."""
+    wanted: dict[int, tuple[Organisation, int]] = {}
+    for inbound in claimed:
+        mail = parsed[inbound.pk]
+        if inbound.organisation is None or not mail.from_address or not _likely_case_text(mail):
+            continue
+        if tokens.ticket_id_from([*mail.recipients, *inbound.envelope_to.split(",")]):
+            continue
+        organisation, count = wanted.get(inbound.organisation.pk, (inbound.organisation, 0))
+        wanted[organisation.pk] = (organisation, count + 1)
+    return {
+        pk: actions.reserve_numbers(organisation, count)
+        for pk, (organisation, count) in wanted.items()
+    }
+
+
+def _prefetch_senders(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -> None:
+    """The batch's senders and their previous owners, in two queries per organisation."""
+    from nabar.customers.actions import prefetch_by_email
+    from nabar.routing.actions import prefetch_previous_owners
+
+    by_organisation: dict[int, tuple[Organisation, set[str]]] = {}
+    for inbound in claimed:
+        address = parsed[inbound.pk].from_address
+        if inbound.organisation is not None and address:
+            entry = by_organisation.setdefault(
+                inbound.organisation.pk, (inbound.organisation, set())
+            )
+            entry[1].add(address)
+    since = timezone.now() - timedelta(hours=1)
+    for organisation, addresses in by_organisation.values():
+        customers = prefetch_by_email(organisation, addresses)
+        prefetch_previous_owners(organisation, customers)
+        receipts = dict(
+            OutboundEmail.objects.filter(
+                organisation=organisation,
+                to_address__in=addresses,
+                kind=OutboundEmail.Kind.RECEIPT,
+                created_at__gte=since,
+            )
+            .values("to_address")
+            .annotate(n=Count("pk"))
+            .values_list("to_address", "n")
+        )
+        for address in addresses:
+            batch.know(("receipts-to", organisation.pk, address), [receipts.get(address, 0)])
+
+
+def _apply(inbound: InboundEmail, parsed: ParsedMail) -> str:
+    """Decide one message and record the outcome on its row (inside the caller's transaction)."""
+    status, detail, ticket, message = _decide(inbound, parsed)
+    InboundEmail.objects.filter(pk=inbound.pk).update(
+        status=status,
+        detail=detail[:2000],
+        ticket=ticket,
+        message=message,
+        html=parsed.html or "",
+        inline_images=_inline_images(parsed, message),
+        from_address=(parsed.from_address or "")[:254],
+        subject=parsed.subject[:300],
+        processed_at=timezone.now(),
+        attempts=inbound.attempts + 1,
+    )
+    return str(status)
 
 
 def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
@@ -131,19 +365,7 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
             )
             if current is None:
                 return None  # another run decided it meanwhile
-            status, detail, ticket, message = _decide(inbound, parsed)
-            InboundEmail.objects.filter(pk=inbound.pk).update(
-                status=status,
-                detail=detail[:2000],
-                ticket=ticket,
-                message=message,
-                html=parsed.html or "",
-                inline_images=_inline_images(parsed, message),
-                from_address=(parsed.from_address or "")[:254],
-                subject=parsed.subject[:300],
-                processed_at=timezone.now(),
-                attempts=inbound.attempts + 1,
-            )
+            status = InboundEmail.Status(_apply(inbound, parsed))
     except Exception as exc:
         log.exception("inbound mail %s could not be processed", inbound_id)
         InboundEmail.objects.filter(pk=inbound.pk, status__in=undecided).update(
@@ -176,7 +398,9 @@ def _decide(
     if parsed.bounce is not None:
         return _record_bounce(organisation, parsed)
     ticket = find_thread(organisation, parsed, envelope=inbound.envelope_to)
-    body = parsed.visible_text or parsed.text or parsed.subject
+    if ticket is not None:
+        batch.settle(("opened", ticket.pk))  # its clocks and events are written before it moves
+    body = _body(parsed)
     files = _uploads(parsed)
     if parsed.auto:
         reason = f"{parsed.auto.kind}: {parsed.auto.reason}"
@@ -208,7 +432,8 @@ def _decide(
         send_receipt=send_receipt,
     )
     detail = "" if send_receipt else "receipt withheld: too many automatic mails to this address"
-    return InboundEmail.Status.NEW_CASE, detail, ticket, ticket.messages.first()
+    first = batch.remember(("first-message", ticket.pk), lambda: ticket.messages.first())
+    return InboundEmail.Status.NEW_CASE, detail, ticket, first
 
 
 def find_thread(
@@ -298,19 +523,30 @@ def _record_bounce(
 
 
 def _too_many_receipts(organisation: Organisation, address: str) -> bool:
+    """Whether this address had its hourly share of receipts; else counts the one to be sent."""
+    sent = batch.remember(
+        ("receipts-to", organisation.pk, address),
+        lambda: [_receipts_last_hour(organisation, address)],
+    )
+    if sent[0] >= RECEIPTS_PER_ADDRESS_PER_HOUR:
+        return True
+    sent[0] += 1  # a batch writes its receipts at its end: count them as they are decided
+    return False
+
+
+def _receipts_last_hour(organisation: Organisation, address: str) -> int:
     since = timezone.now() - timedelta(hours=1)
-    recent = OutboundEmail.objects.filter(
+    return OutboundEmail.objects.filter(
         organisation=organisation,
         to_address=address,
         kind=OutboundEmail.Kind.RECEIPT,
         created_at__gte=since,
     ).count()
-    return recent >= RECEIPTS_PER_ADDRESS_PER_HOUR
 
 
 def _inline_images(parsed: ParsedMail, message: Message | None) -> dict[str, int]:
     """Which stored attachment each ``cid:`` of the HTML refers to (files are stored in order)."""
-    if message is None or not parsed.html:
+    if message is None or not parsed.html or not any(a.content_id for a in parsed.attachments):
         return {}
     sent = [a for a in parsed.attachments if a.data]
     stored = list(message.attachments.order_by("pk").values_list("pk", flat=True))

@@ -14,12 +14,12 @@ from datetime import timedelta
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from nabar.accounts.models import Organisation
+from nabar.lib import batch
 from nabar.mail.models import OutboundEmail
 from nabar.mail.tokens import reply_address
 from nabar.tickets.models import Message, Ticket
@@ -61,33 +61,57 @@ def queue_email(
     """Write one outgoing mail to the outbox; it is sent after the transaction commits."""
     references = ""
     in_reply_to = ""
+    earlier: list[str] = []
     if ticket is not None:
-        earlier = list(
-            OutboundEmail.objects.filter(ticket=ticket)
-            .order_by("created_at")
-            .values_list("rfc_message_id", flat=True)
-        )
+        earlier = batch.remember(("sent-mail", ticket.pk), lambda: _sent_ids(ticket))
         if earlier:
             in_reply_to = earlier[-1]
             references = " ".join(f"<{mid}>" for mid in earlier[-10:])
-    outbound = OutboundEmail.objects.create(
-        organisation=organisation,
-        ticket=ticket,
-        message=message,
-        kind=kind,
-        automatic=automatic,
-        from_name=from_name or organisation.name,
-        from_address=organisation.email_address,
-        to_address=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        rfc_message_id=new_message_id(organisation),
-        in_reply_to=in_reply_to,
-        references=references,
+    outbound = batch.create(
+        OutboundEmail(
+            organisation=organisation,
+            ticket=ticket,
+            message=message,
+            kind=kind,
+            automatic=automatic,
+            from_name=from_name or organisation.name,
+            from_address=organisation.email_address,
+            to_address=to,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            rfc_message_id=new_message_id(organisation),
+            in_reply_to=in_reply_to,
+            references=references,
+        )
     )
-    transaction.on_commit(lambda: _enqueue(outbound.pk))
+    if batch.current() is not None:
+        earlier.append(outbound.rfc_message_id)  # the batch's next mail on this case follows it
+    batch.on_commit_many("send-outbound", outbound, _enqueue_all)
     return outbound
+
+
+def _sent_ids(ticket: Ticket) -> list[str]:
+    return list(
+        OutboundEmail.objects.filter(ticket=ticket)
+        .order_by("created_at")
+        .values_list("rfc_message_id", flat=True)
+    )
+
+
+# Mails handed to one delivery task when a batch queues many (each keeps its own retries).
+DELIVERY_BATCH = 50
+
+
+def _enqueue_all(outbounds: list[OutboundEmail]) -> None:
+    from nabar.mail.tasks import send_outbound_batch
+
+    if len(outbounds) == 1:
+        _enqueue(outbounds[0].pk)
+        return
+    ids = [outbound.pk for outbound in outbounds]
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        send_outbound_batch.enqueue(outbound_ids=ids[start : start + DELIVERY_BATCH])
 
 
 def _enqueue(outbound_id: int, *, delay: timedelta | None = None) -> None:

@@ -14,6 +14,21 @@ def send_outbound_email(*, outbound_id: int) -> str | None:
 
 
 @task()
+def send_outbound_batch(*, outbound_ids: list[int]) -> dict[str, int]:
+    """Deliver several queued mails; one that fails is retried on its own schedule."""
+    counts: dict[str, int] = {}
+    for outbound_id in outbound_ids:
+        status = str(outbox.deliver(outbound_id))
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@task()
 def process_inbound_email(*, inbound_id: int) -> str | None:
     status = intake.process_inbound(inbound_id)
     return str(status) if status else None
+
+
+@task()
+def process_inbound_batch(*, inbound_ids: list[int]) -> dict[str, int]:
+    return intake.process_many(inbound_ids)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.models import Customer
+from nabar.lib import batch
 from nabar.routing import rules as pure
 from nabar.routing.language import detect_language
 from nabar.routing.models import RoutingRule, urgency_rules_for
@@ -54,7 +55,7 @@ def _classify(organisation: Organisation, text: str) -> tuple[str, float | None,
     """
     from nabar.routing.classifiers import load_current, predict_top
 
-    model = load_current(organisation.pk)
+    model = batch.remember(("classifier", organisation.pk), lambda: load_current(organisation.pk))
     if model is None or not text.strip():
         return "", None, False, []
     top = predict_top(model, text, k=3)
@@ -68,6 +69,10 @@ def _classify(organisation: Organisation, text: str) -> tuple[str, float | None,
 
 def spoken_languages(organisation: Organisation) -> set[str]:
     """Languages some active agent of the organisation writes."""
+    return batch.remember(("spoken", organisation.pk), lambda: _spoken(organisation))
+
+
+def _spoken(organisation: Organisation) -> set[str]:
     spoken: set[str] = set()
     for languages in Agent.objects.filter(organisation=organisation, is_active=True).values_list(
         "languages", flat=True
@@ -78,31 +83,38 @@ def spoken_languages(organisation: Organisation) -> set[str]:
 
 def previous_owner(customer: Customer, organisation: Organisation) -> Agent | None:
     """The owner of the customer's latest case: open now, or opened within the continuity window."""
+    return batch.remember(
+        ("previous-owner", customer.pk),
+        lambda: _latest_owners(organisation, [customer.pk]).get(customer.pk),
+    )
+
+
+def _latest_owners(organisation: Organisation, customer_ids: list[int]) -> dict[int, Agent]:
     since = timezone.now() - timedelta(days=organisation.continuity_days)
-    latest = (
-        Ticket.objects.filter(requester=customer, owner__isnull=False, merged_into__isnull=True)
+    owners: dict[int, Agent] = {}
+    for ticket in (
+        Ticket.objects.filter(
+            requester_id__in=customer_ids, owner__isnull=False, merged_into__isnull=True
+        )
         .filter(Q(status__in=Ticket.OPEN_STATUSES) | Q(created_at__gte=since))
         .select_related("owner__user")
-        .order_by("-created_at")
-        .first()
-    )
-    return latest.owner if latest is not None else None
+        .order_by("created_at", "pk")
+    ):
+        owners[ticket.requester_id] = ticket.owner  # type: ignore[assignment]
+    return owners
+
+
+def prefetch_previous_owners(organisation: Organisation, customers: list[Customer]) -> None:
+    """Find the previous owners of many customers in one query, for the batch being processed."""
+    ids = [c.pk for c in customers]
+    owners = _latest_owners(organisation, ids) if ids else {}
+    for pk in ids:
+        batch.know(("previous-owner", pk), owners.get(pk))
 
 
 def agent_facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int, Agent]]:
-    """Every active agent with the load the decision needs, in two queries."""
-    agents = list(
-        Agent.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
-        .select_related("user")
-        .prefetch_related("teams")
-    )
-    load = dict(
-        Ticket.objects.open()
-        .filter(owner__in=agents)
-        .values("owner")
-        .annotate(n=Count("pk"))
-        .values_list("owner", "n")
-    )
+    """Every active agent with the load the decision needs, in two queries (once per batch)."""
+    agents, load = batch.remember(("agents", organisation.pk), lambda: _agents(organisation))
     facts = [
         pure.AgentFacts(
             id=a.pk,
@@ -121,11 +133,42 @@ def agent_facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict
     return facts, {a.pk: a for a in agents}
 
 
+def _agents(organisation: Organisation) -> tuple[list[Agent], dict[int, int]]:
+    agents = list(
+        Agent.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("teams")
+    )
+    load = dict(
+        Ticket.objects.open()
+        .filter(owner__in=agents)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+    return agents, load
+
+
+def _note_assigned(organisation: Organisation, owner: Agent | None) -> None:
+    """A batch counts the case it just gave an agent, so the next case sees the new load."""
+    current = batch.current()
+    if owner is not None and current is not None and ("agents", organisation.pk) in current.memo:
+        load = current.memo[("agents", organisation.pk)][1]
+        load[owner.pk] = load.get(owner.pk, 0) + 1
+
+
+def _teams(organisation: Organisation) -> dict[int, Team]:
+    return batch.remember(
+        ("teams", organisation.pk),
+        lambda: {t.pk: t for t in Team.objects.filter(organisation=organisation)},
+    )
+
+
 def team_for_category(organisation: Organisation, category: str) -> Team | None:
     if not category:
         return None
     wanted = category.casefold()
-    for team in Team.objects.filter(organisation=organisation):
+    for team in _teams(organisation).values():
         if wanted in {str(s).casefold() for s in team.skills or ()}:
             return team
     return None
@@ -140,7 +183,8 @@ def decide(
     language_hint: str,
 ) -> Decision:
     """Route a new case: language, category, urgency, rules, team, then a named owner."""
-    guess = detect_language(text[:600])  # more text adds time, not accuracy
+    sample = text[:600]  # more text adds time, not accuracy
+    guess = batch.remember(("language", sample), lambda: detect_language(sample))
     spoken = spoken_languages(organisation)
     detected = guess.code
     language = detected or language_hint or "sv"
@@ -158,7 +202,10 @@ def decide(
         needs_triage=needs_triage,
         suggestions=[(str(label), float(p)) for label, p in top],
     )
-    for rule in match_urgency(text, urgency_rules_for(organisation.pk)):
+    urgency = batch.remember(
+        ("urgency", organisation.pk), lambda: urgency_rules_for(organisation.pk)
+    )
+    for rule in match_urgency(text, urgency):
         decision.urgent.append(rule.key)
         decision.urgent_labels.append((rule.label_en, rule.label_sv))
         if PRIORITY_ORDER[rule.priority] > PRIORITY_ORDER[decision.priority]:
@@ -173,11 +220,15 @@ def decide(
         text=text,
         organisation_id=organisation.pk,
     )
-    rules = [
-        r.as_rule() for r in RoutingRule.objects.filter(organisation=organisation, is_active=True)
-    ]
+    rules = batch.remember(
+        ("rules", organisation.pk),
+        lambda: [
+            r.as_rule()
+            for r in RoutingRule.objects.filter(organisation=organisation, is_active=True)
+        ],
+    )
     outcome = pure.apply_rules(facts, rules)
-    teams = {t.pk: t for t in Team.objects.filter(organisation=organisation)}
+    teams = _teams(organisation)
     for detail in outcome.reason_details:
         decision.team_reasons.append(
             {"code": detail.code, "text": detail.text, **dict(detail.params)}
@@ -212,6 +263,7 @@ def decide(
         if chosen.can_take:
             decision.owner = by_id[chosen.id]
             decision.owner_reason = {"code": "rule", "agent": chosen.name}
+            _note_assigned(organisation, decision.owner)
             return decision
     choice = pure.choose_owner(
         agents,
@@ -227,6 +279,7 @@ def decide(
     if before is not None and decision.owner != before:
         decision.owner_reason["previous"] = before.name
     decision.nobody_available = decision.owner is None and choice.reason_code != "manual"
+    _note_assigned(organisation, decision.owner)
     return decision
 
 
@@ -265,7 +318,8 @@ def record(ticket: Ticket, decision: Decision) -> None:
         needs_triage=decision.needs_triage,
     )
     if decision.owner is not None and decision.team is not None:
-        Team.objects.filter(pk=decision.team.pk).update(last_assigned=decision.owner)
+        decision.team.last_assigned = decision.owner  # round robin goes on after them
+        batch.update(decision.team, ["last_assigned"])
     leads = team_leads(ticket)
     if decision.urgent:
         _event(

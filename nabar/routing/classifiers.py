@@ -10,11 +10,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from nabar.accounts.models import Organisation
 from nabar.routing.models import TriageClassifier
-from nabar.routing.triage import TriageModel
 from nabar.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    # scikit-learn takes seconds to import: only a process that loads a model pays for it.
+    from nabar.routing.triage import TriageModel
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ def _model(classifier_id: int, trained_at: datetime) -> TriageModel | None:
 
     ``trained_at`` is part of the key because a deleted row's id can be reused.
     """
+    from nabar.routing.triage import TriageModel
+
     blob = TriageClassifier.objects.filter(pk=classifier_id).values_list("blob", flat=True).first()
     if blob is None:
         return None

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent, Organisation
+from nabar.lib import batch
 from nabar.sla import clock
 from nabar.sla.holidays import swedish_public_holidays
 from nabar.sla.models import (
@@ -98,6 +99,13 @@ def _targets(policy: SlaPolicy) -> Targets:
 
 def targets_for(organisation_id: int, *, channel: str, priority: str) -> Targets:
     """The policy for this priority, else the channel's policy for every priority, else default."""
+    return batch.remember(
+        ("sla-targets", organisation_id, channel, priority),
+        lambda: _read_targets(organisation_id, channel=channel, priority=priority),
+    )
+
+
+def _read_targets(organisation_id: int, *, channel: str, priority: str) -> Targets:
     policies = {
         p.priority: p
         for p in SlaPolicy.objects.filter(
@@ -175,8 +183,17 @@ def business_hours_for(ticket: Ticket, kind: str, *, at: datetime) -> clock.Busi
     if kind == ClockHours.ALWAYS:
         return clock.BusinessHours.always(organisation.time_zone)
     team_id = ticket.team_id or organisation.default_team_id
-    own = TeamHours.objects.filter(team_id=team_id).first() if team_id else None
     years = range(at.year - 1, at.year + 3)
+    return batch.remember(
+        ("business-hours", organisation.pk, team_id, years.start),
+        lambda: _read_hours(organisation, team_id, years),
+    )
+
+
+def _read_hours(
+    organisation: Organisation, team_id: int | None, years: range
+) -> clock.BusinessHours:
+    own = TeamHours.objects.filter(team_id=team_id).first() if team_id else None
     days = holidays_of(organisation.pk, years)
     if own is None or own.swedish_holidays:
         days |= {day for year in years for day in swedish_public_holidays(year)}
@@ -199,7 +216,10 @@ def warning_window(target: timedelta) -> timedelta:
     return min(target * WARN_SHARE, WARN_AT_MOST)
 
 
-def _start(ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: datetime) -> CaseClock:
+def _start(
+    ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: datetime, new_case: bool = False
+) -> CaseClock:
+    """Start a clock; a new case's clocks may wait for the end of a batch (nothing reads them)."""
     if kind == CaseClock.Kind.FIRST_RESPONSE:
         target = targets.first_response
     elif kind == CaseClock.Kind.NEXT_RESPONSE:
@@ -209,7 +229,7 @@ def _start(ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: dateti
         target = targets.resolution
     hours_kind, hours = clock_hours(ticket, targets.hours, at=at)
     paused = ticket.status == Ticket.Status.WAITING
-    return CaseClock.objects.create(
+    started = CaseClock(
         ticket=ticket,
         kind=kind,
         target=target,
@@ -219,6 +239,10 @@ def _start(ticket: Ticket, kind: CaseClock.Kind, targets: Targets, *, at: dateti
         warn_at=clock.warning_time(at, target, warning_window(target), hours),
         paused_since=at if paused else None,
     )
+    if new_case:
+        return batch.create(started)
+    started.save(force_insert=True)
+    return started
 
 
 def _running(ticket: Ticket) -> list[CaseClock]:
@@ -226,7 +250,18 @@ def _running(ticket: Ticket) -> list[CaseClock]:
 
 
 def sync_due(ticket: Ticket) -> None:
-    """Set the case's due time to the earliest running response clock (none: no due time)."""
+    """Set the case's due time to the earliest running response clock (none: no due time).
+
+    In a batch this is done once for every case it touched, when the batch writes its rows.
+    """
+    current = batch.current()
+    if current is not None:
+        due_later = current.memo.get("sync-due")
+        if due_later is None:
+            due_later = current.memo["sync-due"] = set()
+            batch.on_flush(lambda: _sync_due_many(due_later))
+        due_later.add(ticket.pk)
+        return
     due = (
         CaseClock.objects.filter(ticket=ticket)
         .ticking()
@@ -237,14 +272,37 @@ def sync_due(ticket: Ticket) -> None:
     ticket.due_at = due
 
 
+def _sync_due_many(ticket_ids: set[int]) -> None:
+    if not ticket_ids:
+        return
+    due = dict(
+        CaseClock.objects.filter(ticket_id__in=ticket_ids)
+        .ticking()
+        .responses()
+        .values("ticket")
+        .annotate(due=Min("due_at"))
+        .values_list("ticket", "due")
+    )
+    rows = [Ticket(pk=pk, due_at=due.get(pk)) for pk in sorted(ticket_ids)]
+    batch.write_fields(Ticket, ["due_at"], rows)
+    ticket_ids.clear()
+
+
 def case_opened(ticket: Ticket) -> None:
     """A new case: the first-response clock and the resolution clock start when it was opened."""
     at = ticket.created_at
     targets = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
-    _start(ticket, CaseClock.Kind.FIRST_RESPONSE, targets, at=at)
+    first = _start(ticket, CaseClock.Kind.FIRST_RESPONSE, targets, at=at, new_case=True)
     if targets.resolution is not None:
-        _start(ticket, CaseClock.Kind.RESOLUTION, targets, at=at)
-    sync_due(ticket)
+        _start(ticket, CaseClock.Kind.RESOLUTION, targets, at=at, new_case=True)
+    if batch.current() is None:
+        sync_due(ticket)
+    else:
+        # The case's only response clock is the one just started (written at the batch's end).
+        ticket.due_at = None if first.paused_since else first.due_at
+        batch.update(
+            ticket, ["expected_reply_from", "expected_reply_until", "due_at", "updated_at"]
+        )
 
 
 def human_replied(ticket: Ticket, *, at: datetime) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.actions import find_or_create_customer
 from nabar.customers.models import Customer
+from nabar.lib import batch
 from nabar.mail.models import OutboundEmail
 from nabar.mail.outbox import queue_email, render_email
 from nabar.routing import actions as routing
@@ -48,12 +49,14 @@ def _event(
     label: str = "",
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor_agent=agent,
-        actor_label=label or (agent.name if agent else ""),
-        data=data,
+    return batch.create(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            actor_agent=agent,
+            actor_label=label or (agent.name if agent else ""),
+            data=data,
+        )
     )
 
 
@@ -86,10 +89,44 @@ def _customer_message(
 
 
 def _next_number(organisation: Organisation) -> int:
-    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    number = org.next_case_number
-    Organisation.objects.filter(pk=org.pk).update(next_case_number=F("next_case_number") + 1)
+    current = batch.current()
+    if current is None:
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        number = org.next_case_number
+        Organisation.objects.filter(pk=org.pk).update(next_case_number=F("next_case_number") + 1)
+        return number
+    # Numbers reserved before the batch began (``reserve_numbers``) need no lock; beyond them a
+    # batch locks the counter once, numbers its cases in memory and writes the next free one.
+    reserved = current.memo.get(("reserved-numbers", organisation.pk))
+    if reserved:
+        return int(reserved.pop(0))
+    numbers = current.memo.get(("case-numbers", organisation.pk))
+    if numbers is None:
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        numbers = current.memo[("case-numbers", organisation.pk)] = [org.next_case_number]
+
+        def write_next() -> None:
+            Organisation.objects.filter(pk=organisation.pk).update(next_case_number=numbers[0])
+
+        batch.after(write_next)
+    number = numbers[0]
+    numbers[0] += 1
     return number
+
+
+def reserve_numbers(organisation: Organisation, count: int) -> list[int]:
+    """Take ``count`` case numbers in a short transaction of their own, for a batch to use.
+
+    A batch that held the counter's lock until it commits would make every other writer of
+    new cases wait for it. Numbers a batch reserved and did not use are skipped.
+    """
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        first = org.next_case_number
+        Organisation.objects.filter(pk=org.pk).update(next_case_number=first + count)
+    return list(range(first, first + count))
 
 
 def case_link(ticket: Ticket) -> str:
@@ -117,7 +154,7 @@ def open_ticket(
         if existing is not None:
             return existing, False
     try:
-        with transaction.atomic():
+        with batch.atomic():
             ticket = _open_ticket(
                 organisation,
                 case=case,
@@ -174,14 +211,22 @@ def _open_ticket(
         submission_key=submission_key,
         last_customer_message_at=now,
     )
+    # A case opened in a batch has sent no mail yet, and its pending rows are written before
+    # anything else in the batch touches it.
+    batch.know(("sent-mail", ticket.pk), [])
+    batch.know(("opened", ticket.pk), True)
     message = _customer_message(
         ticket, customer, body=case.body, channel=channel, quoted=case.quoted
     )
+    batch.know(("first-message", ticket.pk), message)
     _store_attachments(message, attachments)
     _event(
         ticket, TicketEvent.Kind.CREATED, label=case.name or customer.primary_email, channel=channel
     )
     routing.record(ticket, routed)
+    if owner is not None:
+        # The customer's next case in this batch goes to the same person.
+        batch.know(("previous-owner", customer.pk), owner)
     if owner is not None:
         _event(
             ticket,
@@ -212,9 +257,7 @@ def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
     ticket.expected_reply_from = estimate.likely
     ticket.expected_reply_until = estimate.latest
     ticket.due_at = estimate.due
-    ticket.save(
-        update_fields=["expected_reply_from", "expected_reply_until", "due_at", "updated_at"]
-    )
+    batch.update(ticket, ["expected_reply_from", "expected_reply_until", "due_at", "updated_at"])
     _event(
         ticket,
         TicketEvent.Kind.ESTIMATE,
@@ -226,7 +269,7 @@ def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
 
 
 def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimate) -> None:
-    address = customer.primary_email
+    address = batch.remember(("primary-email", customer.pk), lambda: customer.primary_email)
     context = {
         "ticket": ticket,
         "organisation": ticket.organisation,
@@ -237,13 +280,15 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         "link": case_link(ticket),
     }
     subject, text, html = render_email("receipt", context, language=reply_language(ticket))
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
-        channel=Channel.EMAIL if address else ticket.channel,
-        written_by=Message.WrittenBy.AUTOMATION,
-        author_name="Nåbar",
-        body=text,
+    message = batch.create(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.OUTBOUND,
+            channel=Channel.EMAIL if address else ticket.channel,
+            written_by=Message.WrittenBy.AUTOMATION,
+            author_name="Nåbar",
+            body=text,
+        )
     )
     if address:
         queue_email(
@@ -263,7 +308,7 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
 def _lock(ticket: Ticket) -> Ticket:
     return (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("organisation", "owner__user")
+        .select_related("organisation", "owner__user", "requester")
         .get(pk=ticket.pk)
     )
 
@@ -411,7 +456,7 @@ def add_customer_message(
     quoted: str = "",
 ) -> Message:
     """The customer writes again; a solved or closed case reopens to the same owner."""
-    with transaction.atomic():
+    with batch.atomic():
         ticket = _lock(ticket)
         customer = ticket.requester
         message = _customer_message(ticket, customer, body=body, channel=channel, quoted=quoted)
@@ -434,7 +479,7 @@ def add_customer_message(
 
 def add_automatic_message(ticket: Ticket, *, body: str, reason: str) -> Message:
     """An auto-reply or similar arrived on a case: shown, never answered, never reopens it."""
-    with transaction.atomic():
+    with batch.atomic():
         ticket = _lock(ticket)
         message = Message.objects.create(
             ticket=ticket,

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation
+from nabar.lib import batch
 from nabar.sla.clock import BusinessHours, add_business_time, business_time_between
 from nabar.sla.holidays import swedish_public_holidays
 from nabar.tickets.models import Message, Ticket
@@ -45,6 +46,23 @@ def business_hours(organisation: Organisation) -> BusinessHours:
 
 def queue_ahead(ticket: Ticket) -> int:
     """Open cases in the same queue that were waiting for a first reply before this one."""
+    current = batch.current()
+    if current is None:
+        return _count_ahead(ticket)
+    # In a batch the queue is counted once; each case opened after that joins it.
+    key = (
+        ("queue-ahead", ticket.organisation_id, "owner", ticket.owner_id)
+        if ticket.owner_id
+        else ("queue-ahead", ticket.organisation_id, "team", ticket.team_id)
+    )
+    ahead = current.memo.get(key)
+    if ahead is None:
+        ahead = _count_ahead(ticket)
+    current.memo[key] = ahead + 1
+    return ahead
+
+
+def _count_ahead(ticket: Ticket) -> int:
     queue = Ticket.objects.awaiting_first_reply().filter(
         organisation_id=ticket.organisation_id, created_at__lt=ticket.created_at
     )
@@ -59,6 +77,15 @@ def replies_per_hour(
     organisation: Organisation, hours: BusinessHours, *, owner_id: int | None
 ) -> float | None:
     """Human replies per opening hour by the agents working now, or None with too little data."""
+    return batch.remember(
+        ("replies-per-hour", organisation.pk, owner_id),
+        lambda: _replies_per_hour(organisation, hours, owner_id=owner_id),
+    )
+
+
+def _replies_per_hour(
+    organisation: Organisation, hours: BusinessHours, *, owner_id: int | None
+) -> float | None:
     now = timezone.now()
     working = Agent.objects.filter(
         organisation=organisation, is_active=True, availability=Agent.Availability.AVAILABLE

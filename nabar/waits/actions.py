@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from nabar.accounts.models import Organisation
+from nabar.lib import batch
 from nabar.tickets.models import Ticket
 from nabar.waits.models import WaitPrediction
 
@@ -27,15 +28,17 @@ def record_prediction(
     enough_data: bool = True,
 ) -> WaitPrediction:
     """Keep an announced wait so that it can be compared with the real one."""
-    return WaitPrediction.objects.create(
-        organisation=organisation,
-        channel=channel,
-        ticket=ticket,
-        predictor=predictor,
-        predicted_at=predicted_at or timezone.now(),
-        median_seconds=max(0.0, median_seconds),
-        p90_seconds=max(0.0, p90_seconds),
-        enough_data=enough_data,
+    return batch.create(
+        WaitPrediction(
+            organisation=organisation,
+            channel=channel,
+            ticket=ticket,
+            predictor=predictor,
+            predicted_at=predicted_at or timezone.now(),
+            median_seconds=max(0.0, median_seconds),
+            p90_seconds=max(0.0, p90_seconds),
+            enough_data=enough_data,
+        )
     )
 
 

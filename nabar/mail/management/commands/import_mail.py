@@ -11,8 +11,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from nabar.accounts.models import Organisation
-from nabar.mail.intake import store_raw
+from nabar.mail.intake import store_many
 from nabar.mail.models import InboundEmail
+
+# Messages stored per transaction, and at most this many bytes of them held in memory.
+CHUNK = 500
+CHUNK_BYTES = 64 * 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -33,6 +37,21 @@ class Command(BaseCommand):
             ) from None
         limit = settings.NABAR_MAIL_MAX_BYTES
         new = duplicates = too_big = 0
+        pending: list[tuple[str, bytes]] = []
+
+        def store(chunk: list[tuple[str, bytes]]) -> None:
+            nonlocal new, duplicates
+            stored = store_many(
+                [raw for _, raw in chunk],
+                source=InboundEmail.Source.IMPORT,
+                organisation=organisation,
+            )
+            for (where, _raw), (_message, created) in zip(chunk, stored, strict=True):
+                new += created
+                duplicates += not created
+                if options["verbosity"] >= 2:
+                    self.stdout.write(f"{where}: {'stored' if created else 'already there'}")
+
         for where, raw in self._messages([Path(p) for p in options["paths"]]):
             if len(raw) > limit:
                 # The same limit as the SMTP receiver: the message stays in its file, flagged.
@@ -42,13 +61,12 @@ class Command(BaseCommand):
                     "(NABAR_MAIL_MAX_BYTES); not imported"
                 )
                 continue
-            _stored, created = store_raw(
-                raw, source=InboundEmail.Source.IMPORT, organisation=organisation
-            )
-            new += created
-            duplicates += not created
-            if options["verbosity"] >= 2:
-                self.stdout.write(f"{where}: {'stored' if created else 'already there'}")
+            pending.append((where, raw))
+            if len(pending) >= CHUNK or sum(len(r) for _, r in pending) > CHUNK_BYTES:
+                store(pending)
+                pending = []
+        if pending:
+            store(pending)
         summary = f"Imported {new} messages ({duplicates} were already there)."
         if too_big:
             summary += f" {too_big} over the size limit were not imported (listed above)."

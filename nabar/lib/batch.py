@@ -1,0 +1,245 @@
+"""Work on many cases in one transaction, as one does on one.
+
+Mail arrives in batches (an import, an IMAP fetch, a burst at the SMTP receiver). Processing a
+batch inside ``collecting()`` keeps the code of the one-case actions and changes only how they
+reach the database:
+
+- reads that cannot change within the batch (the agents, the rules, the teams, the policies,
+  the opening hours) are made once, through ``remember``;
+- rows that nothing reads back within the batch (timeline events, SLA clocks, announced waits,
+  outgoing mail) are written together when the batch ends, through ``create`` and ``update``,
+  each with the time it was made, exactly as a row saved at once would have.
+
+Outside ``collecting()`` every helper acts immediately, so an action called for one case behaves
+as it always did. A batch is one transaction: when any case in it fails, the caller rolls the
+whole batch back and processes its messages one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.db import connections, models, router, transaction
+
+M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+
+# Rows per INSERT statement: well under SQLite's limit on bound variables for our widest rows.
+CHUNK = 100
+
+
+class Batch:
+    """What one batch remembered, and the rows and changes it will write at its end."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Hashable, Any] = {}
+        self._creates: dict[type[models.Model], list[models.Model]] = {}
+        self._updates: dict[tuple[type[models.Model], tuple[str, ...]], dict[Any, Any]] = {}
+        self._after: list[Callable[[], None]] = []
+        self._each_flush: list[Callable[[], None]] = []
+        self._on_commit: dict[Hashable, list[Any]] = {}
+
+    def flush(self) -> None:
+        """Write every pending row and change; models in the order they were first created."""
+        for model, objs in self._creates.items():
+            _insert(model, objs)
+        self._creates.clear()
+        for (model, fields), by_pk in self._updates.items():
+            _update(model, fields, list(by_pk.values()))
+        self._updates.clear()
+        for callback in self._each_flush:
+            callback()
+
+    def finish(self) -> None:
+        """Write everything, then run the work left for the end (counters written once)."""
+        self.flush()
+        for callback in self._after:
+            callback()
+        self._after.clear()
+
+
+_current: ContextVar[Batch | None] = ContextVar("nabar_batch", default=None)
+
+
+def current() -> Batch | None:
+    return _current.get()
+
+
+@contextmanager
+def collecting() -> Iterator[Batch]:
+    """Collect the writes of the enclosed actions and write them when the block ends.
+
+    Must be used inside ``transaction.atomic()``: the pending rows are written at the end of
+    the block, before the transaction commits.
+    """
+    if _current.get() is not None:
+        raise RuntimeError("batches do not nest")
+    batch = Batch()
+    token = _current.set(batch)
+    try:
+        yield batch
+        batch.finish()
+    finally:
+        _current.reset(token)
+
+
+def remember(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per batch (every time outside one)."""
+    batch = _current.get()
+    if batch is None:
+        return compute()
+    if key not in batch.memo:
+        batch.memo[key] = compute()
+    return batch.memo[key]
+
+
+def create(obj: M) -> M:
+    """Save a new row now, or at the end of the batch with the values it has now."""
+    batch = _current.get()
+    if batch is None:
+        obj.save(force_insert=True)
+        return obj
+    opts = obj._meta
+    for field in opts.concrete_fields:
+        if field is not opts.auto_field and not getattr(field, "generated", False):
+            # auto_now_add and similar stamp the row as if it were saved at this moment.
+            setattr(obj, field.attname, field.pre_save(obj, add=True))
+    batch._creates.setdefault(type(obj), []).append(obj)
+    return obj
+
+
+def update(obj: M, fields: list[str]) -> None:
+    """Save these fields of a row now, or at the end of the batch (the last values win)."""
+    batch = _current.get()
+    if batch is None:
+        obj.save(update_fields=fields)
+        return
+    opts = obj._meta
+    names = list(fields)
+    for field in opts.concrete_fields:
+        if getattr(field, "auto_now", False) and field.name not in names:
+            names.append(field.name)
+    for name in names:
+        concrete = opts.get_field(name)
+        assert isinstance(concrete, models.Field)
+        setattr(obj, concrete.attname, concrete.pre_save(obj, add=False))
+    key = (type(obj), tuple(sorted(names)))
+    batch._updates.setdefault(key, {})[obj.pk] = obj
+
+
+def after(callback: Callable[[], None]) -> None:
+    """Run ``callback`` now, or once at the end of the batch."""
+    batch = _current.get()
+    if batch is None:
+        callback()
+    else:
+        batch._after.append(callback)
+
+
+def on_commit_many(key: Hashable, item: Any, run: Callable[[list[Any]], None]) -> None:
+    """Run ``run(items)`` after the transaction commits: once per item, or once per batch.
+
+    A batch gathers the items under ``key`` and hands them over together, so that for example
+    the delivery tasks of a batch's receipts are queued in one transaction instead of one each.
+    """
+    batch = _current.get()
+    if batch is None:
+        transaction.on_commit(lambda: run([item]))
+        return
+    items = batch._on_commit.get(key)
+    if items is None:
+        items = batch._on_commit[key] = []
+        transaction.on_commit(lambda: _run_together(run, items))
+    items.append(item)
+
+
+def _run_together(run: Callable[[list[Any]], None], items: list[Any]) -> None:
+    with transaction.atomic():
+        run(items)
+
+
+def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
+    """INSERT the rows as they are (their pre-save values were set when they were made)."""
+    opts = model._meta
+    db = router.db_for_write(model)
+    fields = [
+        f
+        for f in opts.concrete_fields
+        if f is not opts.auto_field and not getattr(f, "generated", False)
+    ]
+    returning = opts.db_returning_fields
+    for obj in objs:
+        # A related row saved earlier in the batch now has its key.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    for start in range(0, len(objs), CHUNK):
+        chunk = objs[start : start + CHUNK]
+        rows = model._base_manager._insert(  # type: ignore[attr-defined]
+            chunk, fields=fields, returning_fields=returning, raw=True, using=db
+        )
+        for obj, row in zip(chunk, rows or [], strict=False):
+            for field, value in zip(returning, row, strict=True):
+                setattr(obj, field.attname, value)
+        for obj in chunk:
+            obj._state.adding = False
+            obj._state.db = db
+
+
+def know(key: Hashable, value: Any) -> None:
+    """Tell the batch a value it would otherwise read (a case opened in it has sent no mail)."""
+    batch = _current.get()
+    if batch is not None:
+        batch.memo[key] = value
+
+
+def settle(key: Hashable) -> None:
+    """Write the pending rows now if the batch knows ``key`` (before something reads them)."""
+    batch = _current.get()
+    if batch is not None and key in batch.memo:
+        batch.flush()
+
+
+def _update(model: type[models.Model], names: tuple[str, ...], objs: list[models.Model]) -> None:
+    """One UPDATE statement run for every row (``executemany``), with each row's own values."""
+    opts = model._meta
+    connection = connections[router.db_for_write(model)]
+    fields = [opts.get_field(name) for name in names]
+    concrete = [f for f in fields if isinstance(f, models.Field)]
+    assert len(concrete) == len(fields)
+    assert opts.pk is not None
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in concrete)
+    sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(str(opts.pk.column))} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection=connection) for f in concrete]
+        + [opts.pk.get_db_prep_save(obj.pk, connection=connection)]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def atomic() -> AbstractContextManager[Any]:
+    """``transaction.atomic()``, except inside a batch, which is one transaction already.
+
+    A failure inside a batch rolls the whole batch back (and its messages are then processed
+    one by one), so a savepoint per action would only cost two statements each.
+    """
+    return nullcontext() if _current.get() is not None else transaction.atomic()
+
+
+def on_flush(callback: Callable[[], None]) -> None:
+    """Run ``callback`` each time the batch has written its rows, or now outside a batch."""
+    batch = _current.get()
+    if batch is None:
+        callback()
+    else:
+        batch._each_flush.append(callback)
+
+
+def write_fields(model: type[models.Model], fields: list[str], objs: list[Any]) -> None:
+    """UPDATE these fields of these rows now, one statement run for every row."""
+    if objs:
+        _update(model, tuple(fields), objs)
