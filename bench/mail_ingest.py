@@ -92,9 +92,7 @@ def drain_inbound(worker_id: str = "bench") -> int:
         worker_id=worker_id,
         excluded_queue_names=[],
     )
-    ready = DBTaskResult.objects.ready().filter(
-        backend_name="default", task_path__in=INBOUND_TASKS
-    )
+    ready = DBTaskResult.objects.ready().filter(backend_name="default", task_path__in=INBOUND_TASKS)
     done = 0
     while True:
         with exclusive_transaction(ready.db):
@@ -392,7 +390,14 @@ def main() -> None:
         write_mailbox(workdir / "mailbox" / "wave1", first)
         shutil.rmtree(workdir / "mailbox" / "wave2", ignore_errors=True)
         common = ["--database", database, "--workdir", str(workdir), "--pg-url", args.pg_url]
-        nabar_command = [sys.executable, __file__, "--child", "nabar", "--workers", str(args.workers)]
+        nabar_command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "nabar",
+            "--workers",
+            str(args.workers),
+        ]
         ours = child([*nabar_command, "--second", str(second_count), *common])
         results.append(ours)
         print(f"{database}: nabar {rate(ours)[2]:.0f} msg/s", file=sys.stderr)
