@@ -1,10 +1,13 @@
 #!/usr/bin/env python
 """Mail ingest benchmark: a generated mailbox end to end, against django-helpdesk's get_email.
 
-Nåbar's path, timed per wave: ``import_mail`` stores every raw message (and enqueues its
-processing task in the database task queue), then the queue's inbound tasks are run with the
-database worker's own ``run_task`` until none is left: parse, thread, customer, case and message
-rows, events, and a receipt in the outbox (queued, not delivered: delivery is another task).
+Nåbar's path, timed per wave: ``import_mail`` stores the raw messages (in one transaction per
+500, queueing one processing task per 100 in the database task queue), then worker processes
+started before the clock runs, as a deployment runs them beside the web server, take the
+inbound tasks with the database worker's own ``run_task`` until none is left: parse, thread,
+customer, case and message rows, events, clocks, and a receipt in the outbox (queued, not
+delivered: delivery is another task). One worker on SQLite, which writes one transaction at a
+time; one per core on PostgreSQL (``--workers N``; 0 runs the tasks in the measuring process).
 Between the two waves the second wave is written from the receipts in the outbox, untimed.
 
 django-helpdesk (from PyPI, in a throwaway virtual environment under bench/out/, never in
@@ -359,9 +362,9 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
         help="Worker processes taking the inbound tasks, as a deployment runs them (default: one"
-        " per core); 0 runs the tasks in the measuring process itself.",
+        " on SQLite, which writes one transaction at a time; one per core on PostgreSQL);"
+        " 0 runs the tasks in the measuring process itself.",
     )
     parser.add_argument("--child", choices=["nabar", "worker"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -390,14 +393,10 @@ def main() -> None:
         write_mailbox(workdir / "mailbox" / "wave1", first)
         shutil.rmtree(workdir / "mailbox" / "wave2", ignore_errors=True)
         common = ["--database", database, "--workdir", str(workdir), "--pg-url", args.pg_url]
-        nabar_command = [
-            sys.executable,
-            __file__,
-            "--child",
-            "nabar",
-            "--workers",
-            str(args.workers),
-        ]
+        workers = args.workers
+        if workers is None:
+            workers = 1 if database == "sqlite" else os.cpu_count() or 1
+        nabar_command = [sys.executable, __file__, "--child", "nabar", "--workers", str(workers)]
         ours = child([*nabar_command, "--second", str(second_count), *common])
         results.append(ours)
         print(f"{database}: nabar {rate(ours)[2]:.0f} msg/s", file=sys.stderr)
