@@ -20,6 +20,12 @@ class CaseRow:
     owner_since: datetime | None
     handoffs: int
     in_period: bool
+    answered_by: int | None = None  # the agent who wrote the first reply, if anyone has
+
+    @property
+    def person(self) -> int | None:
+        """Who the customer had on this case: who answered them, else (not yet) the owner."""
+        return self.answered_by if self.answered_by is not None else self.owner_id
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Figures:
 
     @property
     def continuity(self) -> float | None:
-        """Share of a returning customer's contacts owned by the person they had before."""
+        """Share of a returning customer's contacts answered by the person they had before."""
         return self.same_owner / self.repeat_contacts if self.repeat_contacts else None
 
 
@@ -54,7 +60,8 @@ def figures(rows: Iterable[CaseRow], *, everyone: str) -> list[Figures]:
     """Per team (in name order) and then for everyone.
 
     ``rows`` may hold earlier cases (``in_period`` False): they only tell who the customer had
-    before. A contact counts for continuity when the customer had an owned case before it.
+    before. A contact counts for continuity when the customer had a case with a person before
+    it; it keeps continuity when the same person answers it (or, not answered yet, owns it).
     """
     by_customer: dict[int, list[CaseRow]] = defaultdict(list)
     for row in rows:
@@ -64,12 +71,12 @@ def figures(rows: Iterable[CaseRow], *, everyone: str) -> list[Figures]:
         cases.sort(key=lambda r: r.created_at)
         before: int | None = None
         for row in cases:
-            same = None if before is None else row.owner_id == before
+            same = None if before is None else row.person == before
             if row.in_period:
                 groups[row.team].append((row, same))
                 groups[everyone].append((row, same))
-            if row.owner_id is not None:
-                before = row.owner_id
+            if row.person is not None:
+                before = row.person
     out = []
     for name in [*sorted(k for k in groups if k != everyone), everyone]:
         entries = groups.get(name, [])

@@ -27,7 +27,7 @@ from nabar.routing.models import RoutingRule, UrgencyWords
 from nabar.routing.urgency import DEFAULT_URGENCY_RULES
 from nabar.tickets.access import agent_for
 from nabar.tickets.forms import CategoryForm
-from nabar.tickets.models import Ticket, TicketEvent
+from nabar.tickets.models import Message, Ticket, TicketEvent
 
 
 def _settings_context(request: HttpRequest, **forms: object) -> dict[str, object]:
@@ -201,17 +201,24 @@ def report(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = now - timedelta(days=days)
     earlier = since - timedelta(days=agent.organisation.continuity_days)
-    values = (
-        Ticket.objects.filter(
-            organisation_id=agent.organisation_id,
-            created_at__gte=earlier,
-            merged_into__isnull=True,
-        )
-        .values_list(
-            "requester_id", "team__name", "owner_id", "created_at", "owner_since", "handoff_count"
-        )
-        .iterator()
+    cases = Ticket.objects.filter(
+        organisation_id=agent.organisation_id,
+        created_at__gte=earlier,
+        merged_into__isnull=True,
     )
+    answered_by: dict[int, int] = {}
+    for ticket_id, author in (
+        Message.objects.filter(
+            ticket__in=cases,
+            direction=Message.Direction.OUTBOUND,
+            written_by=Message.WrittenBy.PERSON,
+            author_agent__isnull=False,
+        )
+        .order_by("ticket_id", "created_at", "pk")
+        .values_list("ticket_id", "author_agent_id")
+        .iterator()
+    ):
+        answered_by.setdefault(ticket_id, author)
     rows = [
         reports.CaseRow(
             customer_id=customer,
@@ -221,8 +228,17 @@ def report(request: HttpRequest) -> HttpResponse:
             owner_since=owner_since,
             handoffs=handoffs,
             in_period=created >= since,
+            answered_by=answered_by.get(pk),
         )
-        for customer, team, owner, created, owner_since, handoffs in values
+        for pk, customer, team, owner, created, owner_since, handoffs in cases.values_list(
+            "pk",
+            "requester_id",
+            "team__name",
+            "owner_id",
+            "created_at",
+            "owner_since",
+            "handoff_count",
+        ).iterator()
     ]
     table = reports.figures(rows, everyone=_("Everyone"))
     context = {"form": form, "table": table, "days": days, "total_cases": table[-1].cases}

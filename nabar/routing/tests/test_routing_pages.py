@@ -266,6 +266,25 @@ def test_report_figures_from_rows() -> None:
     assert table["A"].right_person_median_hours == pytest.approx(0.0)
 
 
+def test_continuity_follows_the_person_who_answered_not_only_the_owner() -> None:
+    now = timezone.now()
+    day = timedelta(days=1)
+    rows = [
+        # Owned by 10, but 12 answered: the customer's person is 12.
+        reports.CaseRow(1, "A", 10, now - 3 * day, now - 3 * day, 0, True, answered_by=12),
+        # The next contact answered by 12 again keeps continuity, though its owner is 10.
+        reports.CaseRow(1, "A", 10, now - 2 * day, now - 2 * day, 0, True, answered_by=12),
+        # Not answered yet: its owner, 10, is not the person the customer had (12).
+        reports.CaseRow(1, "A", 10, now - day, now - day, 0, True),
+    ]
+
+    *_teams, everyone = reports.figures(rows, everyone="All")
+
+    assert everyone.repeat_contacts == 2
+    assert everyone.same_owner == 1
+    assert everyone.continuity == 0.5
+
+
 def test_an_admin_copies_the_built_in_urgency_rules_and_adds_a_word(
     dave_client, organisation, alice
 ):
