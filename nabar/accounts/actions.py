@@ -30,11 +30,16 @@ def update_profile(
     stand_in: Agent | None,
     languages: list[str],
     skills: list[str],
+    working_hours: dict[str, list[list[str]]] | None = None,
 ) -> Agent:
     set_availability(agent, availability=availability)
     agent.back_on = back_on
     agent.stand_in = stand_in if stand_in is None or stand_in.pk != agent.pk else None
     agent.languages = languages
     agent.skills = skills
-    agent.save(update_fields=["back_on", "stand_in", "languages", "skills"])
+    fields = ["back_on", "stand_in", "languages", "skills"]
+    if working_hours is not None:
+        agent.working_hours = working_hours
+        fields.append("working_hours")
+    agent.save(update_fields=fields)
     return agent

@@ -24,7 +24,15 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "organisation", "availability", "capacity", "stand_in", "is_active")
+    list_display = (
+        "__str__",
+        "organisation",
+        "availability",
+        "capacity",
+        "chat_capacity",
+        "stand_in",
+        "is_active",
+    )
     list_filter = ("organisation", "availability", "teams")
     filter_horizontal = ("teams",)
     list_select_related = ("user", "organisation", "stand_in__user")

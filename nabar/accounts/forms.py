@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nabar.accounts.hours import HoursError, parse_week
 from nabar.accounts.models import Agent
 
 
@@ -38,6 +39,14 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Categories and product areas, separated with commas, e.g. invoice."),
     )
+    working_hours = forms.CharField(
+        label=_("My working hours"),
+        required=False,
+        help_text=_(
+            "Days and times, e.g. mon-fri 08:00-17:00; sat 10:00-14:00. New cases go first to "
+            "those working now. Empty: whenever you are available."
+        ),
+    )
 
     def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,6 +67,18 @@ class ProfileForm(forms.Form):
                 % {"bad": ", ".join(bad)}
             )
         return codes
+
+    def clean_working_hours(self) -> dict[str, list[list[str]]]:
+        try:
+            return parse_week(self.cleaned_data.get("working_hours") or "")
+        except HoursError as error:
+            raise forms.ValidationError(
+                _(
+                    "Could not read “%(part)s”. Write days and times, e.g. mon-fri 08:00-17:00"
+                    " (or mån-fre 08:00-17:00)."
+                )
+                % {"part": error.part}
+            ) from None
 
     def clean_skills(self) -> list[str]:
         return [

@@ -182,6 +182,10 @@ class Agent(models.Model):
     away_since = models.DateTimeField(null=True, blank=True, editable=False)
     back_on = models.DateField(_("back on"), null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(_("open cases at most"), default=40)
+    chat_capacity = models.PositiveSmallIntegerField(_("chats at the same time at most"), default=3)
+    # {"mon": [["08:00", "17:00"]], ...} in the organisation's time zone; {} = no hours of
+    # their own (available means working). See nabar.accounts.hours.
+    working_hours = models.JSONField(_("working hours"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

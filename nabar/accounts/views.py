@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from nabar.accounts import actions
 from nabar.accounts.forms import AvailabilityForm, ProfileForm
+from nabar.accounts.hours import format_week
 from nabar.tickets.access import agent_for
 
 
@@ -43,6 +44,7 @@ def me(request: HttpRequest) -> HttpResponse:
                 "stand_in": agent.stand_in_id,
                 "languages": ", ".join(agent.languages),
                 "skills": ", ".join(agent.skills),
+                "working_hours": format_week(agent.working_hours or {}),
             },
         )
         return render(request, "accounts/me.html", {"form": form, "agent": agent})

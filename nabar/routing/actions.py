@@ -7,7 +7,7 @@ The decision itself lives in :mod:`nabar.routing.rules` and is tested without a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -20,7 +20,8 @@ from nabar.routing import rules as pure
 from nabar.routing.language import detect_language
 from nabar.routing.models import RoutingRule, urgency_rules_for
 from nabar.routing.urgency import match_urgency
-from nabar.tickets.models import Alert, Ticket
+from nabar.sla.clock import BusinessHours, is_open
+from nabar.tickets.models import Alert, Channel, Ticket
 
 PRIORITY_ORDER = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
@@ -114,47 +115,74 @@ def prefetch_previous_owners(organisation: Organisation, customers: list[Custome
 
 def agent_facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int, Agent]]:
     """Every active agent with the load the decision needs, in two queries (once per batch)."""
-    agents, load = batch.remember(("agents", organisation.pk), lambda: _agents(organisation))
+    agents, load, chats, working = batch.remember(
+        ("agents", organisation.pk), lambda: _agents(organisation)
+    )
     facts = [
         pure.AgentFacts(
             id=a.pk,
             name=a.name,
             available=a.availability == Agent.Availability.AVAILABLE,
-            # Written cases are owned around the clock and answered in working hours.
-            within_hours=True,
+            within_hours=a.pk in working,
             team_ids=frozenset(t.pk for t in a.teams.all()),
             skills=frozenset(str(s).casefold() for s in a.skills or ()),
             languages=frozenset(str(code).lower() for code in a.languages or ()),
             open_cases=load.get(a.pk, 0),
             capacity=max(a.capacity, 1),
+            open_chats=chats.get(a.pk, 0),
+            chat_capacity=max(a.chat_capacity, 1),
         )
         for a in agents
     ]
     return facts, {a.pk: a for a in agents}
 
 
-def _agents(organisation: Organisation) -> tuple[list[Agent], dict[int, int]]:
+def _agents(
+    organisation: Organisation,
+) -> tuple[list[Agent], dict[int, int], dict[int, int], set[int]]:
+    """The active agents, their open cases and open chats, and who is within working hours."""
     agents = list(
         Agent.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
         .select_related("user")
         .prefetch_related("teams")
     )
-    load = dict(
+    load: dict[int, int] = {}
+    chats: dict[int, int] = {}
+    for owner, n, live in (
         Ticket.objects.open()
         .filter(owner__in=agents)
         .values("owner")
-        .annotate(n=Count("pk"))
-        .values_list("owner", "n")
-    )
-    return agents, load
+        .annotate(n=Count("pk"), live=Count("pk", filter=Q(channel=Channel.CHAT)))
+        .values_list("owner", "n", "live")
+    ):
+        load[owner], chats[owner] = n, live
+    now = timezone.now()
+    working = {a.pk for a in agents if working_now(a, organisation, now)}
+    return agents, load, chats, working
 
 
-def _note_assigned(organisation: Organisation, owner: Agent | None) -> None:
+def working_now(agent: Agent, organisation: Organisation, now: datetime) -> bool:
+    """Within the agent's own working hours; one without hours of their own always is."""
+    if not agent.working_hours:
+        return True
+    try:
+        hours = BusinessHours.from_spec(
+            agent.working_hours, tz=organisation.time_zone, holidays=set()
+        )
+    except ValueError:
+        return True  # unreadable hours never keep cases from anyone
+    return is_open(now, hours)
+
+
+def _note_assigned(organisation: Organisation, owner: Agent | None, *, live: bool) -> None:
     """A batch counts the case it just gave an agent, so the next case sees the new load."""
     current = batch.current()
     if owner is not None and current is not None and ("agents", organisation.pk) in current.memo:
         load = current.memo[("agents", organisation.pk)][1]
         load[owner.pk] = load.get(owner.pk, 0) + 1
+        if live:
+            chats = current.memo[("agents", organisation.pk)][2]
+            chats[owner.pk] = chats.get(owner.pk, 0) + 1
 
 
 def _teams(organisation: Organisation) -> dict[int, Team]:
@@ -257,41 +285,43 @@ def decide(
     decision.team = team
 
     agents, by_id = agent_facts(organisation)
+    live = channel == Channel.CHAT
     before = previous_owner(customer, organisation)
     if outcome.owner is not None and outcome.owner in by_id:
         chosen = next(a for a in agents if a.id == outcome.owner)
-        if chosen.can_take:
+        if chosen.has_room(live=live):
             decision.owner = by_id[chosen.id]
             decision.owner_reason = {"code": "rule", "agent": chosen.name}
-            _note_assigned(organisation, decision.owner)
+            _note_assigned(organisation, decision.owner, live=live)
             return decision
     choice = pure.choose_owner(
         agents,
         team_id=team.pk if team else None,
         language=language if language_spoken else None,
-        required_skills=_required_skills(category, agents, team),
+        required_skills=_required_skills(category, agents, team, live=live),
         strategy=team.strategy if team else "load_balanced",
         previous_owner_id=before.pk if before else None,
         last_assigned_id=team.last_assigned_id if team else None,
+        live=live,
     )
     decision.owner = by_id.get(choice.agent_id) if choice.agent_id else None
     decision.owner_reason = {"code": choice.reason_code, "text": choice.reason, **choice.params}
     if before is not None and decision.owner != before:
         decision.owner_reason["previous"] = before.name
     decision.nobody_available = decision.owner is None and choice.reason_code != "manual"
-    _note_assigned(organisation, decision.owner)
+    _note_assigned(organisation, decision.owner, live=live)
     return decision
 
 
 def _required_skills(
-    category: str, agents: list[pure.AgentFacts], team: Team | None
+    category: str, agents: list[pure.AgentFacts], team: Team | None, *, live: bool = False
 ) -> frozenset[str]:
     """Require the category as a skill only when someone in the team lists it."""
     if not category:
         return frozenset()
     wanted = category.casefold()
     in_team = [a for a in agents if team is None or team.pk in a.team_ids]
-    if any(wanted in a.skills and a.can_take for a in in_team):
+    if any(wanted in a.skills and a.has_room(live=live) for a in in_team):
         return frozenset({wanted})
     return frozenset()
 

@@ -202,11 +202,21 @@ class AgentFacts:
     languages: frozenset[str]
     open_cases: int
     capacity: int
+    open_chats: int = 0
+    chat_capacity: int = 3
 
     @property
     def can_take(self) -> bool:
         """Available, working and below capacity."""
         return self.available and self.within_hours and self.open_cases < self.capacity
+
+    def has_room(self, *, live: bool = False) -> bool:
+        """Can be given a case: available with room; a chat also needs working hours and a
+        free chat. A written case may go to someone outside their hours (answered when they
+        start), but only when nobody who works now can take it."""
+        if not (self.available and self.open_cases < self.capacity):
+            return False
+        return not live or (self.within_hours and self.open_chats < self.chat_capacity)
 
 
 @dataclass(frozen=True)
@@ -229,19 +239,33 @@ def choose_owner(
     strategy: str = "load_balanced",
     previous_owner_id: int | None = None,
     last_assigned_id: int | None = None,
+    live: bool = False,
 ) -> OwnerDecision:
     """Pick an owner: the previous owner first, then a speaker of the language, then least loaded.
 
-    ``fallback`` is True when the ideal person was not available and someone else was chosen
-    (for example nobody in the team speaks the case's language).
+    Those working now come first; a written case goes to someone outside their working hours
+    only when nobody working now can take it (a chat, ``live``, never does). ``fallback`` is
+    True when the ideal person was not available and someone else was chosen (for example
+    nobody in the team speaks the case's language).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; use one of {sorted(STRATEGIES)}")
+    eligible = [
+        a
+        for a in agents
+        if a.has_room(live=live)
+        and (team_id is None or team_id in a.team_ids)
+        and required_skills <= a.skills
+    ]
+    working = [a for a in eligible if a.within_hours]
+    off_hours = bool(eligible) and not working
     if previous_owner_id is not None:
         previous = next((a for a in agents if a.id == previous_owner_id), None)
         if (
             previous is not None
-            and previous.can_take
+            and previous.has_room(live=live)
+            # Outside their working hours only when nobody else works now either.
+            and (previous.within_hours or not working)
             and (
                 team_id is None
                 or team_id in previous.team_ids
@@ -263,11 +287,7 @@ def choose_owner(
             reason_code="manual",
             params={"team_id": team_id},
         )
-    eligible = [
-        a
-        for a in agents
-        if a.can_take and (team_id is None or team_id in a.team_ids) and required_skills <= a.skills
-    ]
+    eligible = working or eligible
     if not eligible:
         return OwnerDecision(
             agent_id=None,
@@ -296,10 +316,12 @@ def choose_owner(
         reason = f"{chosen.name}: {how}; nobody available speaks '{language}'"
     else:
         reason = f"{chosen.name}: {how}"
+    if off_hours:
+        reason += "; nobody is working now"
     return OwnerDecision(
         agent_id=chosen.id,
         reason=reason,
-        fallback=language_missed or previous_owner_id is not None,
+        fallback=language_missed or previous_owner_id is not None or off_hours,
         reason_code=code,
         params={
             "agent": chosen.name,
@@ -307,6 +329,7 @@ def choose_owner(
             "language": language,
             "open_cases": chosen.open_cases,
             "capacity": chosen.capacity,
+            "off_hours": off_hours,
         },
     )
 

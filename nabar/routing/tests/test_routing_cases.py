@@ -420,3 +420,22 @@ def test_an_unsure_category_goes_to_the_triage_queue_and_a_correction_is_trainin
     learned = labelled_cases(organisation)
     assert learned.labels == ["invoice"]
     assert "helt annat" in learned.texts[0]
+
+
+def test_a_case_on_saturday_goes_to_the_agent_who_works_saturdays(organisation, alice, bob):
+    alice.working_hours = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    alice.save()
+    bob.working_hours = {"sat": [["09:00", "15:00"]]}
+    bob.save()
+    open_case(organisation, email="first@example.se")  # Bob has more open cases than Alice
+    Ticket.objects.update(owner=bob)
+
+    saturday_noon = timezone.make_aware(timezone.datetime(2026, 12, 5, 12, 0))
+    with time_machine.travel(saturday_noon):
+        saturday = open_case(organisation, email="carol@example.se")
+    monday_ten = timezone.make_aware(timezone.datetime(2026, 12, 7, 10, 0))
+    with time_machine.travel(monday_ten):
+        monday = open_case(organisation, email="erik@example.se")
+
+    assert saturday.owner == bob
+    assert monday.owner == alice

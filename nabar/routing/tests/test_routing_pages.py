@@ -217,6 +217,41 @@ def test_an_agent_sets_away_with_a_stand_in_and_a_return_date(alice_client, alic
     assert alice.languages == ["sv", "en", "fi"]
 
 
+def test_an_agent_sets_working_hours_and_sees_them_again(alice_client, alice):
+    alice_client.post(
+        reverse("accounts:me"),
+        {"availability": "available", "working_hours": "mån-fre 8-17; lör 10:00-14:00"},
+    )
+
+    alice.refresh_from_db()
+    assert alice.working_hours["mon"] == [["08:00", "17:00"]]
+    assert alice.working_hours["sat"] == [["10:00", "14:00"]]
+    assert "sun" not in alice.working_hours
+    page = alice_client.get(reverse("accounts:me")).content.decode()
+    assert "mon-fri 08:00-17:00; sat 10:00-14:00" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Could not read “weekdays 8-17”"), ("sv", "Kunde inte läsa ”weekdays 8-17”")],
+)
+def test_working_hours_that_cannot_be_read_are_explained_and_kept(
+    alice_client, alice, language, words
+):
+    response = alice_client.post(
+        reverse("accounts:me"),
+        {"availability": "available", "working_hours": "weekdays 8-17", "skills": "invoice"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert words in page
+    assert 'value="weekdays 8-17"' in page  # what was typed is kept
+    alice.refresh_from_db()
+    assert alice.working_hours == {}
+
+
 def test_a_bad_language_code_is_explained(alice_client):
     response = alice_client.post(
         reverse("accounts:me"),

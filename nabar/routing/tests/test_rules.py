@@ -195,3 +195,45 @@ def test_transfers_back_to_an_earlier_holder_or_past_the_limit_are_refused() -> 
     assert not transfer_allowed([BILLING, SUPPORT], to=BILLING)
     assert transfer_allowed([BILLING, SUPPORT], to=30)
     assert not transfer_allowed([1, 2, 3, 4], to=5)
+
+
+def test_a_written_case_goes_to_someone_working_now_before_someone_off_duty() -> None:
+    off_duty = agent(1, within_hours=False)  # fewer open cases, but not working now
+    working = agent(2, open_cases=5)
+
+    decision = choose_owner([off_duty, working], team_id=BILLING, language="sv")
+
+    assert decision.agent_id == 2
+    assert not decision.params["off_hours"]
+
+
+def test_a_written_case_at_night_still_gets_a_named_owner_who_starts_in_the_morning() -> None:
+    agents = [agent(1, within_hours=False, open_cases=3), agent(2, within_hours=False)]
+
+    decision = choose_owner(agents, team_id=BILLING, language="sv")
+
+    assert decision.agent_id == 2
+    assert decision.params["off_hours"] is True
+    assert "nobody is working now" in decision.reason
+
+
+def test_the_previous_owner_off_duty_keeps_the_customer_when_nobody_else_works_either() -> None:
+    agents = [agent(1, within_hours=False, open_cases=8), agent(2, within_hours=False)]
+
+    decision = choose_owner(agents, team_id=BILLING, language="sv", previous_owner_id=1)
+
+    assert decision.agent_id == 1
+    assert decision.reason_code == "continuity"
+
+
+def test_a_chat_needs_someone_working_now_with_a_free_chat() -> None:
+    agents = [
+        agent(1, within_hours=False),
+        agent(2, open_chats=3, chat_capacity=3),
+        agent(3, open_chats=1, chat_capacity=3, open_cases=9),
+    ]
+
+    assert choose_owner(agents, team_id=BILLING, language="sv", live=True).agent_id == 3
+    nobody = choose_owner(agents[:2], team_id=BILLING, language="sv", live=True)
+    assert nobody.agent_id is None
+    assert nobody.reason_code == "nobody_available"
