@@ -38,6 +38,7 @@ RECEIPTS_PER_ADDRESS_PER_HOUR = 3
 MAX_ATTEMPTS = 5
 # Messages processed together in one transaction (see ``process_many``).
 BATCH_SIZE = 100
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 def organisation_for(recipients: Iterable[str]) -> tuple[Organisation | None, Mailbox | None]:
@@ -135,12 +136,12 @@ def store_many(
     }
     results: list[tuple[InboundEmail, bool]] = []
     fresh: list[InboundEmail] = []
-    waiting: list[int] = []
+    waiting: list[tuple[int, int]] = []
     for raw, (digest, header_id) in zip(raws, keys, strict=True):
         existing = by_digest.get(digest) or (by_header.get(header_id) if header_id else None)
         if existing is not None:
             if existing.status == InboundEmail.Status.RECEIVED and existing.pk:
-                waiting.append(existing.pk)  # stored before a crash and never processed
+                waiting.append((existing.pk, existing.size))  # stored, never processed
             results.append((existing, False))
             continue
         stored = InboundEmail(
@@ -161,8 +162,8 @@ def store_many(
     try:
         with transaction.atomic():
             InboundEmail.objects.bulk_create(fresh, batch_size=200)
-            ids = sorted({*(m.pk for m in fresh), *waiting})
-            transaction.on_commit(lambda: _enqueue_many(ids))
+            sized = sorted({*((m.pk, m.size) for m in fresh), *waiting})
+            transaction.on_commit(lambda: _enqueue_many(sized))
     except IntegrityError:
         # Another source stored one of them meanwhile: store them one by one instead.
         return [
@@ -184,12 +185,23 @@ def _enqueue(inbound_id: int) -> None:
     process_inbound_email.enqueue(inbound_id=inbound_id)
 
 
-def _enqueue_many(inbound_ids: Sequence[int]) -> None:
+def _enqueue_many(sized: Sequence[tuple[int, int]]) -> None:
+    """One task per ``BATCH_SIZE`` messages, or fewer when they are large: a batch holds its
+    messages in memory while it works, so at most ``BATCH_BYTES`` of them (a larger message
+    goes alone)."""
     from nabar.mail.tasks import process_inbound_batch
 
+    chunks: list[list[int]] = []
+    size = 0
+    for pk, nbytes in sized:
+        if not chunks or len(chunks[-1]) >= BATCH_SIZE or size + nbytes > BATCH_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(pk)
+        size += nbytes
     with transaction.atomic():
-        for start in range(0, len(inbound_ids), BATCH_SIZE):
-            process_inbound_batch.enqueue(inbound_ids=list(inbound_ids[start : start + BATCH_SIZE]))
+        for chunk in chunks:
+            process_inbound_batch.enqueue(inbound_ids=chunk)
 
 
 def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:

@@ -266,3 +266,33 @@ def test_processing_a_batch_twice_changes_nothing():
 
     assert not any(new for _message, new in again)
     assert outcome(org) == before
+
+
+def test_large_messages_are_processed_in_smaller_batches(monkeypatch):
+    from django_tasks import default_task_backend
+
+    org = make_organisation("sex")
+    raws = [
+        eml(
+            org.email_address,
+            sender=f"Kund {n} <kund{n}@example.se>",
+            subject=f"Bilaga {n}",
+            body="x" * 600,
+            message_id=f"big{n}@example.se",
+        )
+        for n in range(3)
+    ]
+    monkeypatch.setattr(intake, "BATCH_BYTES", 1000)
+    default_task_backend.clear()  # type: ignore[attr-defined]
+
+    intake.store_many(raws, source=InboundEmail.Source.IMPORT, organisation=org)
+
+    batches = [
+        r.kwargs["inbound_ids"]
+        for r in default_task_backend.results  # type: ignore[attr-defined]
+        if r.task.name == "process_inbound_batch"
+    ]
+    assert [len(ids) for ids in batches] == [1, 1, 1]
+    for ids in batches:
+        intake.process_many(ids)
+    assert Ticket.objects.filter(organisation=org).count() == 3
