@@ -195,7 +195,7 @@ def wait_for_queue() -> int:
 
     tasks = DBTaskResult.objects.filter(task_path__in=INBOUND_TASKS)
     while tasks.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists():
-        time.sleep(0.005)
+        time.sleep(0.02)
     return tasks.count()
 
 

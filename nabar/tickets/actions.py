@@ -89,9 +89,11 @@ def _customer_message(
 
 
 def _next_number(organisation: Organisation) -> int:
+    # FOR NO KEY UPDATE: the counter's lock must not wait for (nor block) the key-share locks
+    # that every case inserted elsewhere holds on its organisation until it commits.
     current = batch.current()
     if current is None:
-        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
         number = org.next_case_number
         Organisation.objects.filter(pk=org.pk).update(next_case_number=F("next_case_number") + 1)
         return number
@@ -102,7 +104,7 @@ def _next_number(organisation: Organisation) -> int:
         return int(reserved.pop(0))
     numbers = current.memo.get(("case-numbers", organisation.pk))
     if numbers is None:
-        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
         numbers = current.memo[("case-numbers", organisation.pk)] = [org.next_case_number]
 
         def write_next() -> None:
@@ -123,7 +125,7 @@ def reserve_numbers(organisation: Organisation, count: int) -> list[int]:
     if count <= 0:
         return []
     with transaction.atomic():
-        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
         first = org.next_case_number
         Organisation.objects.filter(pk=org.pk).update(next_case_number=first + count)
     return list(range(first, first + count))
