@@ -168,3 +168,54 @@ def _customer(organisation):  # type: ignore[no-untyped-def]
     from nabar.customers.actions import find_or_create_customer
 
     return find_or_create_customer(organisation, name="Någon", email="nagon@example.se")
+
+
+def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
+    browser, live_server, organisation, alice
+):
+    make_agent(organisation, "dave", "Dave", staff=True)
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    lead = browser.new_context(locale="en")
+    page = lead.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("User name").fill("dave")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(re.compile(r"/inbox/"))
+
+    page.get_by_role("link", name="Reports").click()
+    report = page.locator("main").inner_text()
+    assert "Continuity, hand-offs and time to the right person" in report
+    assert "No cases in this period yet." in report
+    assert_accessible(page, label="routing report with no cases, English")
+    for name, label in (
+        ("Routing", "routing settings, English"),
+        ("Triage", "triage queue, English"),
+        ("Alerts", "alerts, English"),
+    ):
+        page.get_by_role("link", name=name, exact=True).click()
+        page.wait_for_load_state()
+        assert_accessible(page, label=label)
+    page.get_by_role("link", name="Routing", exact=True).click()
+    page.get_by_role("link", name="Add a rule", exact=True).click()
+    assert_accessible(page, label="new rule form, English")
+    page.get_by_role("link", name="Routing").first.click()
+    page.get_by_role("link", name="Urgency rules").click()
+    page.get_by_role("button", name="Copy the built-in rules to edit them").click()
+    page.get_by_role("link", name="Payment taken twice").click()
+    assert_accessible(page, label="urgency rule form, English")
+
+    # Working hours by keyboard: a mistake is explained and kept, then corrected.
+    page.get_by_role("link", name="My availability", exact=True).click()
+    hours = page.get_by_label("My working hours")
+    hours.fill("weekdays 8-17")
+    hours.press("Enter")
+    page.wait_for_load_state()
+    assert "Could not read “weekdays 8-17”" in page.locator("main").inner_text()
+    assert page.get_by_label("My working hours").input_value() == "weekdays 8-17"
+    assert_accessible(page, label="availability page with an error, English")
+    page.get_by_label("My working hours").fill("mon-fri 8-17")
+    page.get_by_label("My working hours").press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_label("My working hours").input_value() == "mon-fri 08:00-17:00"
+    lead.close()
