@@ -166,6 +166,9 @@ NABAR_ATTACHMENTS_PER_MESSAGE = env_int("NABAR_ATTACHMENTS_PER_MESSAGE", 10)
 # Received mail: the largest whole message (attachments encoded) the SMTP receiver and the
 # import accept; 50 MB holds a 30 MB attachment after base64.
 NABAR_MAIL_MAX_BYTES = env_int("NABAR_MAIL_MAX_BYTES", 50 * 1024 * 1024)
+# The sweeper retrains an organisation's category classifier when it is this old and cases
+# were labelled since (0: only by `manage.py train_triage`).
+NABAR_TRIAGE_RETRAIN_HOURS = env_int("NABAR_TRIAGE_RETRAIN_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # A closed case's private link keeps working this many days after closing.

@@ -82,6 +82,8 @@ class Organisation(models.Model):
     stand_in_after_hours = models.PositiveSmallIntegerField(
         _("stand-in takes over after (hours away)"), default=4
     )
+    # When the sweeper last queued a retraining of the category classifier (one at a time).
+    triage_retrain_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     language_fallback_team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team for languages nobody speaks"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,3 +44,54 @@ def hand_over_absent(*, now: datetime | None = None) -> int:
             after = hand_to_stand_in(ticket, reason="inactive" if gone else "away", since=since)
             moved += after.owner_id != before
     return moved
+
+
+def retrain_due(*, now: datetime | None = None) -> int:
+    """Queue a retraining for each organisation whose classifier is older than
+    ``NABAR_TRIAGE_RETRAIN_HOURS`` and whose agents have labelled cases since (or that has
+    none yet and enough labelled cases to start). Returns how many were queued.
+
+    Safe on several sweepers: an organisation is claimed with a conditional UPDATE, so its
+    training is queued once per period however many sweepers run.
+    """
+    from nabar.routing.models import TriageClassifier
+    from nabar.routing.tasks import retrain_triage
+    from nabar.routing.triage import MIN_EXAMPLES
+
+    hours = settings.NABAR_TRIAGE_RETRAIN_HOURS
+    if hours <= 0:
+        return 0
+    now = now or timezone.now()
+    period = timedelta(hours=hours)
+    queued = 0
+    for organisation in Organisation.objects.all():
+        trained = (
+            TriageClassifier.objects.current()
+            .filter(organisation=organisation)
+            .values_list("trained_at", flat=True)
+            .first()
+        )
+        if trained is not None and trained > now - period:
+            continue
+        labelled = Ticket.objects.filter(
+            organisation=organisation,
+            status__in=Ticket.CLOSED_STATUSES,
+            merged_into__isnull=True,
+        ).exclude(category="")
+        if trained is not None:
+            if not labelled.filter(updated_at__gt=trained).exists():
+                continue  # nothing new to learn from
+        elif labelled.count() < MIN_EXAMPLES:
+            continue
+        claimed = (
+            Organisation.objects.filter(pk=organisation.pk)
+            .filter(
+                Q(triage_retrain_requested_at__isnull=True)
+                | Q(triage_retrain_requested_at__lte=now - period)
+            )
+            .update(triage_retrain_requested_at=now)
+        )
+        if claimed:
+            retrain_triage.enqueue(organisation_id=organisation.pk)
+            queued += 1
+    return queued

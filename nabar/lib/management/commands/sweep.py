@@ -1,4 +1,5 @@
-"""Run the periodic sweeps: stand-ins for absent owners, service-level warnings, mail retries."""
+"""Run the periodic sweeps: stand-ins for absent owners, service-level warnings, re-announced
+waits, and the classifier's scheduled retraining (queued as a task)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ SWEEPS = (
     "nabar.routing.sweep.hand_over_absent",
     "nabar.sla.actions.sweep",
     "nabar.tickets.sweep.reannounce_waits",
+    "nabar.routing.sweep.retrain_due",
 )
 
 
