@@ -55,9 +55,12 @@ def find_or_create_customer(
         try:
             if matched is None and batch.current() is not None:
                 # A new customer in a batch, whose addresses the batch looked up: nobody has
-                # them (a race with another writer fails the batch, which then goes one by one).
-                ContactPoint.objects.create(
-                    organisation=organisation, kind=kind, value=value, customer=customer
+                # them (a race with another writer fails the batch, which then goes one by one),
+                # and the batch answers later lookups of them from memory.
+                batch.create(
+                    ContactPoint(
+                        organisation=organisation, kind=kind, value=value, customer=customer
+                    )
                 )
                 created = True
             else:
