@@ -66,9 +66,7 @@ def store_raw(
     Returns the stored message and whether it is new. Raises only when the database cannot
     store it, so the caller can answer its source with a temporary failure.
     """
-    digest = hashlib.sha256(raw).hexdigest()
-    match = RAW_MESSAGE_ID_RE.search(raw[:65536])
-    header_id = match.group(1).decode("ascii", "replace") if match else ""
+    digest, header_id = _keys(raw)
     envelope = ",".join(envelope_to)[:2000]
     if organisation is None and envelope:
         organisation, found_box = organisation_for(envelope.split(","))
@@ -86,17 +84,9 @@ def store_raw(
         return existing, False
     try:
         with transaction.atomic():
-            stored = InboundEmail.objects.create(
-                organisation=organisation,
-                mailbox=mailbox,
-                source=source,
-                raw=raw,
-                size=len(raw),
-                sha256=digest,
-                header_message_id=header_id,
-                envelope_from=envelope_from[:254],
-                envelope_to=envelope,
-            )
+            stored = _row(raw, digest, header_id, organisation, mailbox, source, envelope)
+            stored.envelope_from = envelope_from[:254]
+            stored.save(force_insert=True)
             transaction.on_commit(lambda: _enqueue(stored.pk))
     except IntegrityError:
         return InboundEmail.objects.get(sha256=digest), False
@@ -118,11 +108,7 @@ def store_many(
     (stored message, is new) pair per raw message, in order.
     """
     envelope = ",".join(envelope_to)[:2000]
-    keys = []
-    for raw in raws:
-        match = RAW_MESSAGE_ID_RE.search(raw[:65536])
-        header_id = match.group(1).decode("ascii", "replace") if match else ""
-        keys.append((hashlib.sha256(raw).hexdigest(), header_id))
+    keys = [_keys(raw) for raw in raws]
     by_digest = {
         row.sha256: row
         for row in InboundEmail.objects.filter(sha256__in={d for d, _ in keys}).defer("raw")
@@ -144,16 +130,7 @@ def store_many(
                 waiting.append((existing.pk, existing.size))  # stored, never processed
             results.append((existing, False))
             continue
-        stored = InboundEmail(
-            organisation=organisation,
-            mailbox=mailbox,
-            source=source,
-            raw=raw,
-            size=len(raw),
-            sha256=digest,
-            header_message_id=header_id,
-            envelope_to=envelope,
-        )
+        stored = _row(raw, digest, header_id, organisation, mailbox, source, envelope)
         by_digest[digest] = stored
         if header_id:
             by_header[header_id] = stored
@@ -177,6 +154,34 @@ def store_many(
             for raw in raws
         ]
     return results
+
+
+def _keys(raw: bytes) -> tuple[str, str]:
+    """What makes two deliveries the same message: the content hash and the Message-ID."""
+    match = RAW_MESSAGE_ID_RE.search(raw[:65536])
+    header_id = match.group(1).decode("ascii", "replace") if match else ""
+    return hashlib.sha256(raw).hexdigest(), header_id
+
+
+def _row(
+    raw: bytes,
+    digest: str,
+    header_id: str,
+    organisation: Organisation | None,
+    mailbox: Mailbox | None,
+    source: InboundEmail.Source,
+    envelope: str,
+) -> InboundEmail:
+    return InboundEmail(
+        organisation=organisation,
+        mailbox=mailbox,
+        source=source,
+        raw=raw,
+        size=len(raw),
+        sha256=digest,
+        header_message_id=header_id,
+        envelope_to=envelope,
+    )
 
 
 def _enqueue(inbound_id: int) -> None:
