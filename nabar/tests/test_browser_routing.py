@@ -144,25 +144,48 @@ def test_right_person_first_hand_over_told_same_person_next_time_and_the_report(
     assert "100 % (1/1)" in report
     assert "Tid till rätt person" in report
     assert_accessible(page, label="routing report")
-    for name, label in (
-        ("Styrning", "routing settings"),
-        ("Sortering", "triage queue"),
-        ("Larm", "alerts"),
-        ("Min tillgänglighet", "availability page"),
-    ):
-        page.get_by_role("link", name=name, exact=True).click()
-        page.wait_for_load_state()
-        assert_accessible(page, label=label)
-    page.get_by_role("link", name="Styrning", exact=True).click()
-    page.get_by_role("link", name="Lägg till en regel", exact=True).click()
-    assert_accessible(page, label="new rule form")
-    page.get_by_role("link", name="Styrning").first.click()
-    page.get_by_role("link", name="Regler för brådska").click()
-    assert_accessible(page, label="urgency rules")
-    page.get_by_role("button", name="Kopiera de inbyggda reglerna för att ändra dem").click()
-    page.get_by_role("link", name="Dubbeldragning").click()
-    assert_accessible(page, label="urgency rule form")
+    _walk_the_settings(page, SWEDISH)
+    page.get_by_role("link", name="Min tillgänglighet", exact=True).click()
+    assert_accessible(page, label="availability page")
     lead.close()
+
+
+SWEDISH = {
+    "routing": "Styrning",
+    "triage": "Sortering",
+    "alerts": "Larm",
+    "add": "Lägg till en regel",
+    "urgency": "Regler för brådska",
+    "copy": "Kopiera de inbyggda reglerna för att ändra dem",
+    "double": "Dubbeldragning",
+}
+ENGLISH = {
+    "routing": "Routing",
+    "triage": "Triage",
+    "alerts": "Alerts",
+    "add": "Add a rule",
+    "urgency": "Urgency rules",
+    "copy": "Copy the built-in rules to edit them",
+    "double": "Payment taken twice",
+}
+
+
+def _walk_the_settings(page, words: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """A lead or admin's routing pages from the menu, axe-core on each."""
+    language = "sv" if words is SWEDISH else "en"
+    for key in ("routing", "triage", "alerts"):
+        page.get_by_role("link", name=words[key], exact=True).click()
+        page.wait_for_load_state()
+        assert_accessible(page, label=f"{key} ({language})")
+    page.get_by_role("link", name=words["routing"], exact=True).click()
+    page.get_by_role("link", name=words["add"], exact=True).click()
+    assert_accessible(page, label=f"new rule form ({language})")
+    page.get_by_role("link", name=words["routing"]).first.click()
+    page.get_by_role("link", name=words["urgency"]).click()
+    assert_accessible(page, label=f"urgency rules ({language})")
+    page.get_by_role("button", name=words["copy"]).click()
+    page.get_by_role("link", name=words["double"]).click()
+    assert_accessible(page, label=f"urgency rule form ({language})")
 
 
 def _customer(organisation):  # type: ignore[no-untyped-def]
@@ -184,22 +207,7 @@ def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
     assert "Continuity, hand-offs and time to the right person" in report
     assert "No cases in this period yet." in report
     assert_accessible(page, label="routing report with no cases, English")
-    for name, label in (
-        ("Routing", "routing settings, English"),
-        ("Triage", "triage queue, English"),
-        ("Alerts", "alerts, English"),
-    ):
-        page.get_by_role("link", name=name, exact=True).click()
-        page.wait_for_load_state()
-        assert_accessible(page, label=label)
-    page.get_by_role("link", name="Routing", exact=True).click()
-    page.get_by_role("link", name="Add a rule", exact=True).click()
-    assert_accessible(page, label="new rule form, English")
-    page.get_by_role("link", name="Routing").first.click()
-    page.get_by_role("link", name="Urgency rules").click()
-    page.get_by_role("button", name="Copy the built-in rules to edit them").click()
-    page.get_by_role("link", name="Payment taken twice").click()
-    assert_accessible(page, label="urgency rule form, English")
+    _walk_the_settings(page, ENGLISH)
 
     # Working hours by keyboard: a mistake is explained and kept, then corrected.
     page.get_by_role("link", name="My availability", exact=True).click()
