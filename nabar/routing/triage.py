@@ -26,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 MIN_EXAMPLES = 20
 MIN_PER_CLASS = 2
@@ -535,6 +536,31 @@ def train(
     parts, never its test parts; see docs/benchmarks.md. ``temperature`` only matters for the
     softmax of a model that has no combination (format 2).
     """
+    # One thread: the solvers gain nothing from a second one, whose waiting only costs CPU time
+    # and, when other work shares the cores, most of the wall time (measured in
+    # docs/benchmarks.md).
+    with threadpool_limits(limits=1):
+        return _train(
+            texts,
+            labels,
+            seed=seed,
+            target_precision=target_precision,
+            cs=cs,
+            temperature=temperature,
+            folds=folds,
+        )
+
+
+def _train(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    seed: int,
+    target_precision: float,
+    cs: Sequence[float],
+    temperature: float,
+    folds: int,
+) -> TriageModel:
     texts, labels = list(texts), list(labels)
     _check_trainable(texts, labels)
     cs = sorted(cs)
