@@ -3,7 +3,10 @@ import random
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 from nabar.conftest import SHARED_DIR
 from nabar.routing.triage import (
@@ -95,6 +98,73 @@ def test_loading_something_else_is_refused() -> None:
         TriageModel.loads(pickle.dumps({"version": -1}))
     with pytest.raises(ValueError, match="retrain"):
         TriageModel.loads(b"not a pickle")
+
+
+def test_an_incomplete_stored_model_is_refused(model: TriageModel) -> None:
+    with pytest.raises(ValueError, match="retrain"):
+        TriageModel.loads(pickle.dumps({"version": 3}))
+    state = pickle.loads(model.dumps())
+    del state["word"]
+    with pytest.raises(ValueError, match="retrain"):
+        TriageModel.loads(pickle.dumps(state))
+
+
+def test_a_model_stored_in_the_previous_format_still_loads_and_predicts_as_before() -> None:
+    texts, labels = synthetic_cases(90, seed=6)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+    features = vectorizer.fit_transform(texts)
+    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=7).fit(features, labels)
+    old = {  # what format 2 stored: one SVM, confidence = softmax of its margins
+        "version": 2,
+        "vectorizer": vectorizer,
+        "labels": tuple(svm.classes_),
+        "coef": svm.coef_.astype(np.float32),
+        "intercept": svm.intercept_,
+        "temperature": 0.2,
+        "threshold": 0.6,
+        "cases_used": 90,
+        "cv_accuracy": 0.9,
+        "c": 0.5,
+    }
+    restored = TriageModel.loads(pickle.dumps(old))
+    assert restored.threshold == 0.6
+    text = "faktura moms och belopp"
+    margins = svm.decision_function(vectorizer.transform([text]))[0] / 0.2
+    expected = np.exp(margins - margins.max()) / np.exp(margins - margins.max()).sum()
+    best = int(np.argmax(expected))
+    assert restored.predict(text, top=1) == [
+        (svm.classes_[best], pytest.approx(expected[best], abs=1e-5))
+    ]
+    assert restored.predict_many([text], top=1)[0][0][0] == svm.classes_[best]
+
+
+def test_two_categories_are_enough() -> None:
+    texts, labels = synthetic_cases(90, seed=8)
+    keep = [i for i, label in enumerate(labels) if label != "login"]
+    two = train([texts[i] for i in keep], [labels[i] for i in keep], seed=7)
+    assert set(two.labels) == {"invoice", "delivery"}
+    suggestions = two.predict("paket kurir spårning", top=2)
+    assert suggestions[0][0] == "delivery"
+    assert suggestions[0][1] >= suggestions[1][1]
+    assert two.predict_many(["paket kurir spårning"], top=2)[0][0][0] == "delivery"
+    assert TriageModel.loads(two.dumps()).predict("faktura moms") == two.predict("faktura moms")
+
+
+def test_the_confidence_of_the_best_category_is_the_cross_validated_chance_it_is_right() -> None:
+    texts, labels = synthetic_cases(300, seed=9)
+    # A fifth of the cases carry a wrong label, so the model cannot be sure of everything.
+    noisy = [list(VOCABULARY)[(i + 1) % 3] if i % 5 == 0 else y for i, y in enumerate(labels)]
+    model = train(texts, noisy, seed=7)
+    assert model.cv_accuracy is not None
+    assert 0.6 < model.cv_accuracy < 0.9
+    held_out, truth = synthetic_cases(300, seed=10)
+    predictions = model.predict_many(held_out, top=3)
+    confidence = np.array([p[0][1] for p in predictions])
+    right = np.array([p[0][0] == y for p, y in zip(predictions, truth, strict=True)])
+    # The noise is uniform here, so every case is about as likely to be labelled right.
+    assert abs(confidence.mean() - 0.8) < 0.1
+    assert all(p[0][1] >= p[1][1] >= p[2][1] for p in predictions)
+    assert right.mean() >= 0.85  # against the true topics
 
 
 def test_a_trained_model_knows_how_many_cases_it_learned_from(model: TriageModel) -> None:
