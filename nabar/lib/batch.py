@@ -243,3 +243,9 @@ def write_fields(model: type[models.Model], fields: list[str], objs: list[Any]) 
     """UPDATE these fields of these rows now, one statement run for every row."""
     if objs:
         _update(model, tuple(fields), objs)
+
+
+def take(key: Hashable) -> Any:
+    """The value the batch was told under ``key``, once (None outside a batch or if not told)."""
+    batch = _current.get()
+    return None if batch is None else batch.memo.pop(key, None)

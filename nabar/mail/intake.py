@@ -340,18 +340,29 @@ def _prefetch_senders(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]
 def _apply(inbound: InboundEmail, parsed: ParsedMail) -> str:
     """Decide one message and record the outcome on its row (inside the caller's transaction)."""
     status, detail, ticket, message = _decide(inbound, parsed)
-    InboundEmail.objects.filter(pk=inbound.pk).update(
-        status=status,
-        detail=detail[:2000],
-        ticket=ticket,
-        message=message,
-        html=parsed.html or "",
-        inline_images=_inline_images(parsed, message),
-        from_address=(parsed.from_address or "")[:254],
-        subject=parsed.subject[:300],
-        processed_at=timezone.now(),
-        attempts=inbound.attempts + 1,
-    )
+    if ticket is not None:
+        batch.take(("locked", ticket.pk))  # locked for this message only
+    outcome = {
+        "status": status,
+        "detail": detail[:2000],
+        "ticket": ticket,
+        "message": message,
+        "html": parsed.html or "",
+        "inline_images": _inline_images(parsed, message),
+        "from_address": (parsed.from_address or "")[:254],
+        "subject": parsed.subject[:300],
+        "processed_at": timezone.now(),
+        "attempts": inbound.attempts + 1,
+    }
+    if batch.current() is None:
+        InboundEmail.objects.filter(pk=inbound.pk).update(**outcome)
+    else:
+        for name, value in outcome.items():
+            setattr(inbound, name, value)
+        batch.update(inbound, list(outcome))
+        if ticket is not None and inbound.header_message_id and inbound.organisation_id:
+            # A later message of the batch answering this one finds the case from memory.
+            batch.know(("received", inbound.organisation_id, inbound.header_message_id), ticket)
     return str(status)
 
 
@@ -460,10 +471,23 @@ def find_thread(
     addresses = [*parsed.recipients, *(a for a in envelope.split(",") if a)]
     ticket_id = tokens.ticket_id_from(addresses)
     if ticket_id:
-        ticket = Ticket.objects.filter(pk=ticket_id, organisation=organisation).first()
+        if batch.current() is None:
+            ticket = Ticket.objects.filter(pk=ticket_id, organisation=organisation).first()
+        else:
+            # In a batch the case is locked now, once, for the action that follows.
+            batch.settle(("opened", ticket_id))
+            ticket = actions.locking().filter(pk=ticket_id, organisation=organisation).first()
+            batch.know(("locked", ticket_id), ticket)
         if ticket:
             return ticket
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    current = batch.current()
+    if current is not None:
+        for message_id in ids:
+            # Received earlier in this batch: its row is written when the batch ends.
+            earlier: Ticket | None = current.memo.get(("received", organisation.pk, message_id))
+            if earlier is not None:
+                return earlier
     if ids:
         sent = (
             OutboundEmail.objects.filter(organisation=organisation, rfc_message_id__in=ids)

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation, Team
@@ -307,12 +307,17 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         _event(ticket, TicketEvent.Kind.RECEIPT, label="Nåbar", to=address)
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("organisation", "owner__user", "requester")
-        .get(pk=ticket.pk)
+def locking() -> QuerySet[Ticket]:
+    """Cases to change: locked until the transaction ends, with what the actions read."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related(
+        "organisation", "owner__user", "requester"
     )
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    # A batch that just looked the case up locked it already (``intake.find_thread``).
+    locked: Ticket | None = batch.take(("locked", ticket.pk))
+    return locked if locked is not None else locking().get(pk=ticket.pk)
 
 
 def _set_status(
