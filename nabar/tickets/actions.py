@@ -479,7 +479,15 @@ def add_customer_message(
                     owner=_owner_name(ticket),
                 )
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
-        ticket.save()
+        ticket.save(
+            update_fields=[
+                "last_customer_message_at",
+                "status",
+                "solved_at",
+                "closed_at",
+                "updated_at",
+            ]
+        )
         sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
     return message
 

@@ -89,10 +89,12 @@ def detect_bounce(
         signs += 1
     if BOUNCE_SUBJECT.search(subject):
         signs += 1
+    if original_headers:
+        signs += 1
+    if not is_dsn and signs == 0:
+        return None  # the body alone is one sign at most, and two are needed
     body = text[:200_000]
     if BODY_SIGNS.search(body):
-        signs += 1
-    if original_headers:
         signs += 1
     if not is_dsn and signs < 2:
         return None
