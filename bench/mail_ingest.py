@@ -144,16 +144,19 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     """A worker process, as ``db_worker`` runs beside the web server, taking only inbound mail.
 
     It warms up as a long-running worker would have (Django, the mail code, the language
-    detector), says "ready", then runs inbound tasks as they appear until the stop file exists
+    detector, the URL configuration), says "ready", then runs inbound tasks as they appear until the stop file exists
     and the queue is empty. Receipts stay in the outbox: delivering them is not measured.
     """
     import django
 
     django.setup()
+    from django.urls import get_resolver
+
     from nabar.mail import tasks  # noqa: F401
     from nabar.routing.language import detect_language
 
     detect_language("Hej, jag undrar över min faktura från förra månaden.")
+    get_resolver().url_patterns  # noqa: B018  (the receipt's link needs the URLs loaded)
     print("ready", flush=True)
     stop = Path(args.workdir) / "stop-workers"
     done = 0

@@ -212,6 +212,9 @@ def _update(model: type[models.Model], names: tuple[str, ...], objs: list[models
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in concrete)
     sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(str(opts.pk.column))} = %s"
+    for obj in objs:
+        # A related row created in the batch has its key now.
+        obj._prepare_related_fields_for_save(operation_name="bulk_update")  # type: ignore[attr-defined]
     rows = [
         [f.get_db_prep_save(getattr(obj, f.attname), connection=connection) for f in concrete]
         + [opts.pk.get_db_prep_save(obj.pk, connection=connection)]

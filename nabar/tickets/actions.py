@@ -73,10 +73,16 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile]) -> None:
 
 
 def _customer_message(
-    ticket: Ticket, customer: Customer, *, body: str, channel: str, quoted: str = ""
+    ticket: Ticket,
+    customer: Customer,
+    *,
+    body: str,
+    channel: str,
+    quoted: str = "",
+    later: bool = False,
 ) -> Message:
-    """A message the customer wrote, in any channel."""
-    return Message.objects.create(
+    """A message the customer wrote, in any channel (``later``: may wait for the batch's end)."""
+    message = Message(
         ticket=ticket,
         direction=Message.Direction.INBOUND,
         channel=channel,
@@ -86,6 +92,10 @@ def _customer_message(
         body=body,
         quoted_text=quoted,
     )
+    if later:
+        return batch.create(message)
+    message.save(force_insert=True)
+    return message
 
 
 def _next_number(organisation: Organisation) -> int:
@@ -217,8 +227,14 @@ def _open_ticket(
     # anything else in the batch touches it.
     batch.know(("sent-mail", ticket.pk), [])
     batch.know(("opened", ticket.pk), True)
+    # The opening message has no id until the batch ends unless files must be stored with it.
     message = _customer_message(
-        ticket, customer, body=case.body, channel=channel, quoted=case.quoted
+        ticket,
+        customer,
+        body=case.body,
+        channel=channel,
+        quoted=case.quoted,
+        later=not attachments,
     )
     batch.know(("first-message", ticket.pk), message)
     _store_attachments(message, attachments)
