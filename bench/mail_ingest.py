@@ -6,8 +6,8 @@ Nåbar's path, timed per wave: ``import_mail`` stores the raw messages (in one t
 started before the clock runs, as a deployment runs them beside the web server, take the
 inbound tasks with the database worker's own ``run_task`` until none is left: parse, thread,
 customer, case and message rows, events, clocks, and a receipt in the outbox (queued, not
-delivered: delivery is another task). One worker on SQLite, which writes one transaction at a
-time; one per core on PostgreSQL (``--workers N``; 0 runs the tasks in the measuring process).
+delivered: delivery is another task). One worker per core (``--workers N``; 0 runs the tasks
+in the measuring process). On SQLite one batch writes at a time while another parses.
 Between the two waves the second wave is written from the receipts in the outbox, untimed.
 
 django-helpdesk (from PyPI, in a throwaway virtual environment under bench/out/, never in
@@ -366,8 +366,7 @@ def main() -> None:
         "--workers",
         type=int,
         help="Worker processes taking the inbound tasks, as a deployment runs them (default: one"
-        " on SQLite, which writes one transaction at a time; one per core on PostgreSQL);"
-        " 0 runs the tasks in the measuring process itself.",
+        " per core); 0 runs the tasks in the measuring process itself.",
     )
     parser.add_argument("--child", choices=["nabar", "worker"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -396,9 +395,7 @@ def main() -> None:
         write_mailbox(workdir / "mailbox" / "wave1", first)
         shutil.rmtree(workdir / "mailbox" / "wave2", ignore_errors=True)
         common = ["--database", database, "--workdir", str(workdir), "--pg-url", args.pg_url]
-        workers = args.workers
-        if workers is None:
-            workers = 1 if database == "sqlite" else os.cpu_count() or 1
+        workers = args.workers if args.workers is not None else os.cpu_count() or 1
         nabar_command = [sys.executable, __file__, "--child", "nabar", "--workers", str(workers)]
         ours = child([*nabar_command, "--second", str(second_count), *common])
         results.append(ours)

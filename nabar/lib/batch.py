@@ -22,6 +22,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+try:
+    import fcntl
+except ImportError:  # not on every platform; the lock is only an optimisation
+    fcntl = None  # type: ignore[assignment]
+
 from django.db import connections, models, router, transaction
 
 M = TypeVar("M", bound=models.Model)
@@ -252,3 +257,25 @@ def take(key: Hashable) -> Any:
     """The value the batch was told under ``key``, once (None outside a batch or if not told)."""
     batch = _current.get()
     return None if batch is None else batch.memo.pop(key, None)
+
+
+@contextmanager
+def one_writer() -> Iterator[None]:
+    """On SQLite, let one batch write at a time, and the next start the moment it commits.
+
+    SQLite has one writer at a time; a second one polls for the lock with sleeps that grow to
+    tens of milliseconds. Batches on several workers instead wait for an operating-system file
+    lock beside the database file, which wakes the next one at once, so one worker writes
+    while another parses its mail. Other databases, and SQLite in memory, need nothing.
+    """
+    connection = connections["default"]
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or "memory" in name or fcntl is None:
+        yield
+        return
+    with open(f"{name}.batch-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -242,7 +242,7 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
     reserved = _reserve_numbers(claimed, parsed)
     counts: dict[str, int] = {}
     try:
-        with transaction.atomic(), batch.collecting():
+        with batch.one_writer(), transaction.atomic(), batch.collecting():
             for organisation_id, numbers in reserved.items():
                 batch.know(("reserved-numbers", organisation_id), numbers)
             still = set(
