@@ -52,6 +52,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="Do not start the task worker."
         )
+        parser.add_argument(
+            "--task-workers",
+            type=int,
+            default=int(os.environ.get("NABAR_TASK_WORKERS", "1")),
+            help="Task worker processes (default 1; one per core takes bursts of mail faster).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -72,7 +78,8 @@ class Command(BaseCommand):
                     "--verbosity",
                     "0",
                 ]
-                processes.append(subprocess.Popen(worker, cwd=settings.BASE_DIR, env=env))
+                for _ in range(max(options["task_workers"], 1)):
+                    processes.append(subprocess.Popen(worker, cwd=settings.BASE_DIR, env=env))
                 sweeper = [sys.executable, manage, "sweep", "--loop", "15", "--verbosity", "0"]
                 processes.append(subprocess.Popen(sweeper, cwd=settings.BASE_DIR, env=env))
         except FileNotFoundError as exc:
