@@ -137,7 +137,7 @@ def store_many(
         fresh.append(stored)
         results.append((stored, True))
     try:
-        with transaction.atomic():
+        with batch.one_writer(), transaction.atomic():
             InboundEmail.objects.bulk_create(fresh, batch_size=200)
             sized = sorted({*((m.pk, m.size) for m in fresh), *waiting})
             transaction.on_commit(lambda: _enqueue_many(sized))
@@ -489,22 +489,30 @@ def find_thread(
             if earlier is not None:
                 return earlier
     if ids:
-        sent = (
-            OutboundEmail.objects.filter(organisation=organisation, rfc_message_id__in=ids)
+        # Looked up by Message-ID alone, the organisation checked here: with the organisation
+        # in the query SQLite may walk every mail of the organisation instead of the index.
+        sent = [
+            row
+            for row in OutboundEmail.objects.filter(rfc_message_id__in=ids)
             .exclude(ticket=None)
             .select_related("ticket")
-            .first()
-        )
+            .defer("body_text", "body_html")
+            .order_by()
+            if row.organisation_id == organisation.pk
+        ]
         if sent:
-            return sent.ticket
-        received = (
-            InboundEmail.objects.filter(organisation=organisation, header_message_id__in=ids)
+            return min(sent, key=lambda row: row.pk).ticket
+        received = [
+            row
+            for row in InboundEmail.objects.filter(header_message_id__in=ids)
             .exclude(ticket=None)
             .select_related("ticket")
-            .first()
-        )
+            .defer("raw", "html")
+            .order_by()
+            if row.organisation_id == organisation.pk
+        ]
         if received:
-            return received.ticket
+            return min(received, key=lambda row: row.pk).ticket
     match = SUBJECT_NUMBER_RE.search(parsed.subject)
     if match and match.group(1) == organisation.case_prefix and parsed.from_address:
         ticket = Ticket.objects.filter(
