@@ -209,6 +209,23 @@ def _enqueue_many(sized: Sequence[tuple[int, int]]) -> None:
             process_inbound_batch.enqueue(inbound_ids=chunk)
 
 
+def waiting_with(inbound_id: int) -> list[int]:
+    """This message and the mail stored before it that still waits, up to a batch's size."""
+    ids = [inbound_id]
+    size = 0
+    for pk, nbytes in (
+        InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED, ticket__isnull=True)
+        .exclude(pk=inbound_id)
+        .order_by("pk")
+        .values_list("pk", "size")[: BATCH_SIZE - 1]
+    ):
+        size += nbytes
+        if size > BATCH_BYTES:
+            break
+        ids.append(pk)
+    return ids
+
+
 def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
     """Understand many stored messages in one transaction; counts by outcome.
 

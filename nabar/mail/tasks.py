@@ -1,4 +1,4 @@
-"""Background tasks for outbound mail."""
+"""Background tasks for mail: delivering the outbox, understanding what was received."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ def send_outbound_batch(*, outbound_ids: list[int]) -> dict[str, int]:
 
 
 @task()
-def process_inbound_email(*, inbound_id: int) -> str | None:
+def process_inbound_email(*, inbound_id: int) -> str | dict[str, int] | None:
+    """One received message (the SMTP receiver queues one task per message); when more mail
+    is waiting, as in a burst, it is all taken together as a batch."""
+    waiting = intake.waiting_with(inbound_id)
+    if len(waiting) > 1:
+        return intake.process_many(waiting)
     status = intake.process_inbound(inbound_id)
     return str(status) if status else None
 

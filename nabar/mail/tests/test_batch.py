@@ -296,3 +296,23 @@ def test_large_messages_are_processed_in_smaller_batches(monkeypatch):
     for ids in batches:
         intake.process_many(ids)
     assert Ticket.objects.filter(organisation=org).count() == 3
+
+
+def test_a_burst_at_the_smtp_receiver_is_taken_as_one_batch():
+    from nabar.mail.tasks import process_inbound_email
+
+    org = make_organisation("sju")
+    stored = [
+        intake.store_raw(raw, source=InboundEmail.Source.SMTP, organisation=org)[0]
+        for raw in mailbox(org)[:8]
+    ]
+
+    # The first message's task finds the others waiting and takes them along.
+    process_inbound_email.call(inbound_id=stored[0].pk)
+
+    statuses = set(InboundEmail.objects.filter(organisation=org).values_list("status", flat=True))
+    assert InboundEmail.Status.RECEIVED not in statuses
+    # Eight mails: six cases, Karin's answer to her own first mail, and a newsletter.
+    assert Ticket.objects.filter(organisation=org).count() == 6
+    # Their own tasks, run later, find nothing left to do.
+    assert process_inbound_email.call(inbound_id=stored[5].pk) is None
