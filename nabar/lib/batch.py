@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, TypeVar
 
 try:
@@ -107,11 +108,9 @@ def create(obj: M) -> M:
     if batch is None:
         obj.save(force_insert=True)
         return obj
-    opts = obj._meta
-    for field in opts.concrete_fields:
-        if field is not opts.auto_field and not getattr(field, "generated", False):
-            # auto_now_add and similar stamp the row as if it were saved at this moment.
-            setattr(obj, field.attname, field.pre_save(obj, add=True))
+    for field in _insert_fields(type(obj)):
+        # auto_now_add and similar stamp the row as if it were saved at this moment.
+        setattr(obj, field.attname, field.pre_save(obj, add=True))
     batch._creates.setdefault(type(obj), []).append(obj)
     return obj
 
@@ -166,15 +165,22 @@ def _run_together(run: Callable[[list[Any]], None], items: list[Any]) -> None:
         run(items)
 
 
-def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
-    """INSERT the rows as they are (their pre-save values were set when they were made)."""
+@cache
+def _insert_fields(model: type[models.Model]) -> list[Any]:
+    """The columns an INSERT writes: all but the automatic key and generated columns."""
     opts = model._meta
-    db = router.db_for_write(model)
-    fields = [
+    return [
         f
         for f in opts.concrete_fields
         if f is not opts.auto_field and not getattr(f, "generated", False)
     ]
+
+
+def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
+    """INSERT the rows as they are (their pre-save values were set when they were made)."""
+    opts = model._meta
+    db = router.db_for_write(model)
+    fields = _insert_fields(model)
     returning = opts.db_returning_fields
     for obj in objs:
         # A related row saved earlier in the batch now has its key.
