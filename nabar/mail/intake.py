@@ -248,17 +248,17 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
         .select_related("organisation", "mailbox")
         .order_by("pk")
     )
-    parsed = {inbound.pk: parse_message(bytes(inbound.raw)) for inbound in claimed}
-    # Language detection is the costliest step of routing and needs no database: done here,
-    # before the transaction, another worker can write meanwhile.
-    languages = {
-        sample: detect_language(sample)
-        for sample in (_likely_case_text(p) for p in parsed.values())
-        if sample
-    }
-    reserved = _reserve_numbers(claimed, parsed)
     counts: dict[str, int] = {}
     try:
+        parsed = {inbound.pk: parse_message(bytes(inbound.raw)) for inbound in claimed}
+        # Language detection is the costliest step of routing and needs no database: done
+        # here, before the transaction, another worker can write meanwhile.
+        languages = {
+            sample: detect_language(sample)
+            for sample in (_likely_case_text(p) for p in parsed.values())
+            if sample
+        }
+        reserved = _reserve_numbers(claimed, parsed)
         with batch.one_writer(), transaction.atomic(), batch.collecting():
             for organisation_id, numbers in reserved.items():
                 batch.know(("reserved-numbers", organisation_id), numbers)
@@ -284,7 +284,11 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
         ).update(status=InboundEmail.Status.RECEIVED)
         counts = {}
         for inbound in claimed:
-            one = process_inbound(inbound.pk)
+            try:
+                one = process_inbound(inbound.pk)
+            except Exception:  # it stays waiting for `process_mail`; the others go on
+                log.exception("inbound mail %s could not be processed", inbound.pk)
+                continue
             if one is not None:
                 counts[str(one)] = counts.get(str(one), 0) + 1
     return counts
