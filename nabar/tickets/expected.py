@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.lib import batch
-from nabar.sla.clock import BusinessHours, add_business_time, business_time_between
+from nabar.sla.clock import (
+    BusinessHours,
+    add_business_time,
+    business_time_between,
+    next_opening,
+)
 from nabar.sla.holidays import swedish_public_holidays
 from nabar.tickets.models import Message, Ticket
 from nabar.waits.predict import predict_written_wait
@@ -116,6 +121,26 @@ def _replies_per_hour(
     return len(replies) / open_hours
 
 
+def owner_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours | None:
+    """The case owner's own working hours (with the holidays of ``hours``), if they set any."""
+    owner = ticket.owner
+    if owner is None or not owner.working_hours:
+        return None
+
+    def read() -> BusinessHours | None:
+        try:
+            own = BusinessHours.from_spec(
+                owner.working_hours,
+                tz=ticket.organisation.time_zone,
+                holidays=set(hours.holidays),
+            )
+        except ValueError:
+            return None
+        return own if next_opening(timezone.now(), own) is not None else None
+
+    return batch.remember(("owner-hours", owner.pk), read)
+
+
 def estimate_first_reply(ticket: Ticket) -> Estimate:
     """The range announced to the customer, in the hours and with the target of the SLA policy."""
     from nabar.sla.actions import clock_hours, targets_for
@@ -127,9 +152,11 @@ def estimate_first_reply(ticket: Ticket) -> Estimate:
     target = policy.first_response
     due = add_business_time(ticket.created_at or now, target, hours)
     ahead = queue_ahead(ticket)
-    rate = replies_per_hour(organisation, hours, owner_id=ticket.owner_id)
+    # The owner answers in their own working hours, when they have set some.
+    working = owner_hours(ticket, hours) or hours
+    rate = replies_per_hour(organisation, working, owner_id=ticket.owner_id)
     wait = predict_written_wait(
-        ahead=ahead, replies_per_hour=rate, now=now, hours=hours, fallback=target
+        ahead=ahead, replies_per_hour=rate, now=now, hours=working, fallback=target
     )
     likely = now + timedelta(seconds=wait.median_seconds)
     latest = now + timedelta(seconds=wait.p90_seconds)

@@ -439,3 +439,22 @@ def test_a_case_on_saturday_goes_to_the_agent_who_works_saturdays(organisation, 
 
     assert saturday.owner == bob
     assert monday.owner == alice
+
+
+def test_a_case_for_an_owner_off_until_monday_announces_a_reply_after_monday_morning(
+    organisation, alice
+):
+    alice.working_hours = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    alice.save()
+
+    saturday_noon = timezone.make_aware(timezone.datetime(2026, 12, 5, 12, 0))
+    with time_machine.travel(saturday_noon):
+        ticket = open_case(organisation, email="carol@example.se")
+
+    monday_eight = timezone.make_aware(timezone.datetime(2026, 12, 7, 8, 0))
+    assert ticket.owner == alice
+    assert ticket.expected_reply_from is not None
+    assert ticket.expected_reply_from >= monday_eight
+    # Her working hours move the announced time, not the organisation's service level.
+    assert ticket.due_at is not None
+    assert ticket.due_at < monday_eight
