@@ -44,7 +44,6 @@ class Batch:
         self.memo: dict[Hashable, Any] = {}
         self._creates: dict[type[models.Model], list[models.Model]] = {}
         self._updates: dict[tuple[type[models.Model], tuple[str, ...]], dict[Any, Any]] = {}
-        self._after: list[Callable[[], None]] = []
         self._each_flush: list[Callable[[], None]] = []
         self._on_commit: dict[Hashable, list[Any]] = {}
 
@@ -58,13 +57,6 @@ class Batch:
         self._updates.clear()
         for callback in self._each_flush:
             callback()
-
-    def finish(self) -> None:
-        """Write everything, then run the work left for the end (counters written once)."""
-        self.flush()
-        for callback in self._after:
-            callback()
-        self._after.clear()
 
 
 _current: ContextVar[Batch | None] = ContextVar("nabar_batch", default=None)
@@ -87,7 +79,7 @@ def collecting() -> Iterator[Batch]:
     token = _current.set(batch)
     try:
         yield batch
-        batch.finish()
+        batch.flush()
     finally:
         _current.reset(token)
 
@@ -132,15 +124,6 @@ def update(obj: M, fields: list[str]) -> None:
         setattr(obj, concrete.attname, concrete.pre_save(obj, add=False))
     key = (type(obj), tuple(sorted(names)))
     batch._updates.setdefault(key, {})[obj.pk] = obj
-
-
-def after(callback: Callable[[], None]) -> None:
-    """Run ``callback`` now, or once at the end of the batch."""
-    batch = _current.get()
-    if batch is None:
-        callback()
-    else:
-        batch._after.append(callback)
 
 
 def on_commit_many(key: Hashable, item: Any, run: Callable[[list[Any]], None]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation, Team
@@ -99,42 +99,24 @@ def _customer_message(
 
 
 def _next_number(organisation: Organisation) -> int:
-    # FOR NO KEY UPDATE: the counter's lock must not wait for (nor block) the key-share locks
-    # that every case inserted elsewhere holds on its organisation until it commits.
-    current = batch.current()
-    if current is None:
-        org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
-        number = org.next_case_number
-        Organisation.objects.filter(pk=org.pk).update(next_case_number=F("next_case_number") + 1)
-        return number
-    # Numbers reserved before the batch began (``reserve_numbers``) need no lock; beyond them a
-    # batch locks the counter once, numbers its cases in memory and writes the next free one.
-    reserved = current.memo.get(("reserved-numbers", organisation.pk))
-    if reserved:
-        return int(reserved.pop(0))
-    numbers = current.memo.get(("case-numbers", organisation.pk))
-    if numbers is None:
-        org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
-        numbers = current.memo[("case-numbers", organisation.pk)] = [org.next_case_number]
-
-        def write_next() -> None:
-            Organisation.objects.filter(pk=organisation.pk).update(next_case_number=numbers[0])
-
-        batch.after(write_next)
-    number = numbers[0]
-    numbers[0] += 1
-    return number
+    # A batch uses the numbers it reserved before its transaction began (``intake``); beyond
+    # them, and outside a batch, a number is taken under the counter's lock.
+    reserved: list[int] = batch.remember(("reserved-numbers", organisation.pk), list)
+    return reserved.pop(0) if reserved else reserve_numbers(organisation, 1)[0]
 
 
 def reserve_numbers(organisation: Organisation, count: int) -> list[int]:
-    """Take ``count`` case numbers in a short transaction of their own, for a batch to use.
+    """Take ``count`` case numbers under the counter's lock (held until the transaction ends).
 
-    A batch that held the counter's lock until it commits would make every other writer of
-    new cases wait for it. Numbers a batch reserved and did not use are skipped.
+    Called outside a transaction it is a short one of its own, which is how a batch reserves
+    its numbers: a batch that held the counter's lock until it commits would make every other
+    writer of new cases wait for it. Numbers a batch reserved and did not use are skipped.
+    FOR NO KEY UPDATE: the lock must not wait for (nor block) the key-share locks that every
+    case inserted elsewhere holds on its organisation until it commits.
     """
     if count <= 0:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         org = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
         first = org.next_case_number
         Organisation.objects.filter(pk=org.pk).update(next_case_number=first + count)
