@@ -279,29 +279,17 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         "estimate": estimate,
         "link": case_link(ticket),
     }
-    subject, text, html = render_email("receipt", context, language=reply_language(ticket))
-    message = batch.create(
-        Message(
-            ticket=ticket,
-            direction=Message.Direction.OUTBOUND,
-            channel=Channel.EMAIL if address else ticket.channel,
-            written_by=Message.WrittenBy.AUTOMATION,
-            author_name="Nåbar",
-            body=text,
-        )
+    _write_to_customer(
+        ticket,
+        "receipt",
+        context,
+        address=address,
+        kind=OutboundEmail.Kind.RECEIPT,
+        automatic=True,
+        author="Nåbar",
+        channel=Channel.EMAIL if address else ticket.channel,
     )
     if address:
-        queue_email(
-            ticket.organisation,
-            to=address,
-            subject=subject,
-            text=text,
-            html=html,
-            kind=OutboundEmail.Kind.RECEIPT,
-            automatic=True,
-            ticket=ticket,
-            message=message,
-        )
         _event(ticket, TicketEvent.Kind.RECEIPT, label="Nåbar", to=address)
 
 
@@ -653,16 +641,42 @@ def _notify_customer(
     ticket: Ticket, template: str, context: dict[str, object], *, automatic: bool
 ) -> None:
     """A notice from the organisation on the case's thread, and by e-mail when we have one."""
-    subject, text, html = render_email(template, context, language=reply_language(ticket))
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
+    _write_to_customer(
+        ticket,
+        template,
+        context,
+        address=ticket.requester.primary_email,
+        kind=OutboundEmail.Kind.NOTICE,
+        automatic=automatic,
+        author=ticket.organisation.name,
         channel=Channel.EMAIL,
-        written_by=Message.WrittenBy.AUTOMATION,
-        author_name=ticket.organisation.name,
-        body=text,
     )
-    address = ticket.requester.primary_email
+
+
+def _write_to_customer(
+    ticket: Ticket,
+    template: str,
+    context: dict[str, object],
+    *,
+    address: str,
+    kind: OutboundEmail.Kind,
+    automatic: bool,
+    author: str,
+    channel: str,
+) -> None:
+    """Render ``template`` in the customer's language, keep it on the case as written by an
+    automation, and mail it when there is an address."""
+    subject, text, html = render_email(template, context, language=reply_language(ticket))
+    message = batch.create(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.OUTBOUND,
+            channel=channel,
+            written_by=Message.WrittenBy.AUTOMATION,
+            author_name=author,
+            body=text,
+        )
+    )
     if address:
         queue_email(
             ticket.organisation,
@@ -670,7 +684,7 @@ def _notify_customer(
             subject=subject,
             text=text,
             html=html,
-            kind=OutboundEmail.Kind.NOTICE,
+            kind=kind,
             automatic=automatic,
             ticket=ticket,
             message=message,
