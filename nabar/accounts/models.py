@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from nabar.sla.clock import BusinessHours
 
 DEFAULT_OPENING_HOURS: dict[str, list[list[str]]] = {
     "mon": [["08:00", "17:00"]],
@@ -201,3 +205,13 @@ class Agent(models.Model):
     @property
     def name(self) -> str:
         return self.user.public_name
+
+    def own_hours(self, tz: str, holidays: Iterable[date] = ()) -> BusinessHours | None:
+        """The working hours the agent set, in ``tz``; None when they set none or they cannot
+        be read (then availability alone decides)."""
+        if not self.working_hours:
+            return None
+        try:
+            return BusinessHours.from_spec(self.working_hours, tz=tz, holidays=holidays)
+        except ValueError:
+            return None

@@ -20,7 +20,7 @@ from nabar.routing import rules as pure
 from nabar.routing.language import detect_language
 from nabar.routing.models import RoutingRule, urgency_rules_for
 from nabar.routing.urgency import match_urgency
-from nabar.sla.clock import BusinessHours, is_open
+from nabar.sla.clock import is_open
 from nabar.tickets.models import Alert, Channel, Ticket
 
 PRIORITY_ORDER = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -162,16 +162,9 @@ def _agents(
 
 
 def working_now(agent: Agent, organisation: Organisation, now: datetime) -> bool:
-    """Within the agent's own working hours; one without hours of their own always is."""
-    if not agent.working_hours:
-        return True
-    try:
-        hours = BusinessHours.from_spec(
-            agent.working_hours, tz=organisation.time_zone, holidays=set()
-        )
-    except ValueError:
-        return True  # unreadable hours never keep cases from anyone
-    return is_open(now, hours)
+    """Within the agent's own working hours; one without (readable) hours of their own always is."""
+    hours = agent.own_hours(organisation.time_zone)
+    return hours is None or is_open(now, hours)
 
 
 def _note_assigned(organisation: Organisation, owner: Agent | None, *, live: bool) -> None:

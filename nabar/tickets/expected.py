@@ -128,15 +128,8 @@ def owner_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours | None:
         return None
 
     def read() -> BusinessHours | None:
-        try:
-            own = BusinessHours.from_spec(
-                owner.working_hours,
-                tz=ticket.organisation.time_zone,
-                holidays=set(hours.holidays),
-            )
-        except ValueError:
-            return None
-        return own if next_opening(timezone.now(), own) is not None else None
+        own = owner.own_hours(ticket.organisation.time_zone, hours.holidays)
+        return own if own and next_opening(timezone.now(), own) is not None else None
 
     return batch.remember(("owner-hours", owner.pk), read)
 
