@@ -196,6 +196,13 @@ def _enqueue_many(sized: Sequence[tuple[int, int]]) -> None:
     goes alone)."""
     from nabar.mail.tasks import process_inbound_batch
 
+    with transaction.atomic():
+        for chunk in _batches(sized):
+            process_inbound_batch.enqueue(inbound_ids=chunk)
+
+
+def _batches(sized: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """(id, bytes) pairs in batches of at most ``BATCH_SIZE`` and ``BATCH_BYTES``."""
     chunks: list[list[int]] = []
     size = 0
     for pk, nbytes in sized:
@@ -204,26 +211,19 @@ def _enqueue_many(sized: Sequence[tuple[int, int]]) -> None:
             size = 0
         chunks[-1].append(pk)
         size += nbytes
-    with transaction.atomic():
-        for chunk in chunks:
-            process_inbound_batch.enqueue(inbound_ids=chunk)
+    return chunks
 
 
 def waiting_with(inbound_id: int) -> list[int]:
     """This message and the mail stored before it that still waits, up to a batch's size."""
-    ids = [inbound_id]
-    size = 0
-    for pk, nbytes in (
+    others = (
         InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED, ticket__isnull=True)
         .exclude(pk=inbound_id)
         .order_by("pk")
         .values_list("pk", "size")[: BATCH_SIZE - 1]
-    ):
-        size += nbytes
-        if size > BATCH_BYTES:
-            break
-        ids.append(pk)
-    return ids
+    )
+    own = InboundEmail.objects.filter(pk=inbound_id).values_list("pk", "size")
+    return _batches([*own, *others])[0] if own else [inbound_id]
 
 
 def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
@@ -251,14 +251,11 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         parsed = {inbound.pk: parse_message(bytes(inbound.raw)) for inbound in claimed}
+        samples = {pk: _likely_case_text(mail) for pk, mail in parsed.items()}
         # Language detection is the costliest step of routing and needs no database: done
         # here, before the transaction, another worker can write meanwhile.
-        languages = {
-            sample: detect_language(sample)
-            for sample in (_likely_case_text(p) for p in parsed.values())
-            if sample
-        }
-        reserved = _reserve_numbers(claimed, parsed)
+        languages = {sample: detect_language(sample) for sample in samples.values() if sample}
+        reserved = _reserve_numbers(claimed, parsed, samples)
         with batch.one_writer(), transaction.atomic(), batch.collecting():
             for organisation_id, numbers in reserved.items():
                 batch.know(("reserved-numbers", organisation_id), numbers)
@@ -308,13 +305,16 @@ def _likely_case_text(parsed: ParsedMail) -> str:
 
 
 def _reserve_numbers(
-    claimed: list[InboundEmail], parsed: dict[int, ParsedMail]
+    claimed: list[InboundEmail], parsed: dict[int, ParsedMail], samples: dict[int, str]
 ) -> dict[int, list[int]]:
-    """Case numbers for the messages that will open cases, taken before the batch's transaction."""
+    """Case numbers for the messages that will open cases, taken before the batch's transaction.
+
+    ``samples`` holds, per message, the text a new case would route on ("" for mail that
+    threads or is automatic)."""
     wanted: dict[int, tuple[Organisation, int]] = {}
     for inbound in claimed:
         mail = parsed[inbound.pk]
-        if inbound.organisation is None or not mail.from_address or not _likely_case_text(mail):
+        if inbound.organisation is None or not mail.from_address or not samples[inbound.pk]:
             continue
         if tokens.ticket_id_from([*mail.recipients, *inbound.envelope_to.split(",")]):
             continue
