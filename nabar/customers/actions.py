@@ -44,11 +44,13 @@ def find_or_create_customer(
             matched = (kind, value)
             break
     if customer is None:
-        customer = Customer.objects.create(organisation=organisation, name=name, language=language)
+        customer = batch.create_keyed(
+            Customer(organisation=organisation, name=name, language=language)
+        )
         batch.know(("previous-owner", customer.pk), None)  # a new customer has no cases yet
     elif name and not customer.name:
         customer.name = name
-        customer.save(update_fields=["name", "updated_at"])
+        batch.update(customer, ["name"])
     for kind, value in points:
         if (kind, value) == matched:
             continue

@@ -46,6 +46,7 @@ class Batch:
         self._updates: dict[tuple[type[models.Model], tuple[str, ...]], dict[Any, Any]] = {}
         self._each_flush: list[Callable[[], None]] = []
         self._on_commit: dict[Hashable, list[Any]] = {}
+        self._keys: dict[type[models.Model], list[int]] = {}
 
     def flush(self) -> None:
         """Write every pending row and change; models in the order they were first created."""
@@ -107,6 +108,66 @@ def create(obj: M) -> M:
     return obj
 
 
+def create_keyed(obj: M) -> M:
+    """``create``, with the row's key given now, so rows pointing to it can be made before it is
+    written (a case and its customer, whose events and messages follow them in the batch).
+
+    The keys are taken from the table's own sequence, as an INSERT takes them, so a row saved
+    any other way meanwhile gets a key after them. Nothing may read or save the row before the
+    batch writes it, except through ``settle``. Foreign keys are checked at commit on both
+    databases, so the order in which the batch writes its tables does not matter.
+    """
+    batch = _current.get()
+    if batch is None or not _keys_reservable(type(obj)):
+        obj.save(force_insert=True)
+        return obj
+    keys = batch._keys.get(type(obj))
+    if not keys:
+        keys = batch._keys[type(obj)] = reserve_keys(type(obj), CHUNK)
+    obj.pk = keys.pop()
+    return create(obj)
+
+
+def reserve_keys(model: type[models.Model], count: int) -> list[int]:
+    """``count`` new primary keys of ``model``'s table, in descending order (pop the next).
+
+    On SQLite this must run in the write transaction (``BEGIN IMMEDIATE``), which holds the
+    database until it commits.
+    """
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    assert opts.pk is not None
+    table, column = opts.db_table, str(opts.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return sorted((row[0] for row in cursor.fetchall()), reverse=True)
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max({connection.ops.quote_name(column)}) FROM {quoted}), 0),"
+            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        last = int(cursor.fetchone()[0])
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table])
+        if not cursor.rowcount:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count]
+            )
+    return list(range(last + count, last, -1))
+
+
+@cache
+def _keys_reservable(model: type[models.Model]) -> bool:
+    """Whether ``reserve_keys`` can take keys for this model (an automatic integer key)."""
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    return connection.vendor in {"postgresql", "sqlite"} and opts.pk is opts.auto_field
+
+
 def update(obj: M, fields: list[str]) -> None:
     """Save these fields of a row now, or at the end of the batch (the last values win)."""
     batch = _current.get()
@@ -161,10 +222,18 @@ def _insert_fields(model: type[models.Model]) -> list[Any]:
 
 def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
     """INSERT the rows as they are (their pre-save values were set when they were made)."""
-    opts = model._meta
+    keyed = [obj for obj in objs if obj.pk is not None]
+    if keyed:
+        _insert_rows(model, keyed, [model._meta.auto_field, *_insert_fields(model)], [])
+    if len(keyed) < len(objs):
+        plain = [obj for obj in objs if obj.pk is None]
+        _insert_rows(model, plain, _insert_fields(model), model._meta.db_returning_fields)
+
+
+def _insert_rows(
+    model: type[models.Model], objs: list[models.Model], fields: list[Any], returning: list[Any]
+) -> None:
     db = router.db_for_write(model)
-    fields = _insert_fields(model)
-    returning = opts.db_returning_fields
     for obj in objs:
         # A related row saved earlier in the batch now has its key.
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]

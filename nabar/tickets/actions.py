@@ -186,24 +186,26 @@ def _open_ticket(
     )
     owner = routed.owner
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        organisation=organisation,
-        number=number,
-        requester=customer,
-        owner=owner,
-        owner_since=now if owner else None,
-        team=routed.team,
-        channel=channel,
-        subject=case.subject or _subject_from(case.body),
-        language=routed.language,
-        priority=routed.priority,
-        tags=routed.tags,
-        category=routed.category,
-        category_confidence=routed.category_confidence,
-        category_set_by=routed.category_set_by,
-        needs_triage=routed.needs_triage,
-        submission_key=submission_key,
-        last_customer_message_at=now,
+    ticket = batch.create_keyed(
+        Ticket(
+            organisation=organisation,
+            number=number,
+            requester=customer,
+            owner=owner,
+            owner_since=now if owner else None,
+            team=routed.team,
+            channel=channel,
+            subject=case.subject or _subject_from(case.body),
+            language=routed.language,
+            priority=routed.priority,
+            tags=routed.tags,
+            category=routed.category,
+            category_confidence=routed.category_confidence,
+            category_set_by=routed.category_set_by,
+            needs_triage=routed.needs_triage,
+            submission_key=submission_key,
+            last_customer_message_at=now,
+        )
     )
     # A case opened in a batch has sent no mail yet, and its pending rows are written before
     # anything else in the batch touches it.
