@@ -23,6 +23,7 @@ all included.
     .venv/bin/python bench/mail_ingest.py                          # 1,000 messages, both databases
     .venv/bin/python bench/mail_ingest.py --messages 10000 --database both
     .venv/bin/python bench/mail_ingest.py --messages 2000 --database sqlite --no-peer
+    NABAR_BENCH_PROFILE=/tmp/ingest .venv/bin/python bench/mail_ingest.py --no-peer  # a cProfile per worker
 
 PostgreSQL: a server on 127.0.0.1:5432 (or --pg-url); its two databases are made afresh each run.
 """
@@ -157,14 +158,25 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
 
     detect_language("Hej, jag undrar över min faktura från förra månaden.")
     get_resolver().url_patterns  # noqa: B018  (the receipt's link needs the URLs loaded)
+    profile = None
+    if os.environ.get("NABAR_BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
     print("ready", flush=True)
     stop = Path(args.workdir) / "stop-workers"
     done = 0
     while True:
+        if profile is not None:
+            profile.enable()
         ran = drain_inbound(worker_id=f"bench-{os.getpid()}")
+        if profile is not None:
+            profile.disable()
         done += ran
         if not ran:
             if stop.exists():
+                if profile is not None:
+                    profile.dump_stats(f"{os.environ['NABAR_BENCH_PROFILE']}-{os.getpid()}.prof")
                 return {"tasks": done, "peak_rss_mib": peak_rss_mib()}
             time.sleep(0.01)
 

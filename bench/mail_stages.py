@@ -68,6 +68,11 @@ def main() -> None:
         default=0,
         help="Store and process the measured messages N at a time (the batch path), not one by one.",
     )
+    parser.add_argument(
+        "--replies",
+        action="store_true",
+        help="Measure the second wave instead: answers to the receipts of cases opened before.",
+    )
     args = parser.parse_args()
     os.environ.setdefault("NABAR_DATA_DIR", tempfile.mkdtemp(prefix="nabar-stages-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "nabar.settings"
@@ -126,6 +131,18 @@ def main() -> None:
         Agent.objects.create(user=user, organisation=org, capacity=10_000).teams.add(team)
     mails = first_wave(args.messages * 2, support_address=org.email_address)
     mails = [m for m in mails if m.kind == "new"][: args.messages + 50]
+    if args.replies:
+        from bench.mail_ingest import collect_receipts
+        from bench.mailgen import second_wave
+
+        opened = intake.store_many(
+            [m.raw for m in mails], source=InboundEmail.Source.IMPORT, organisation=org
+        )
+        for start in range(0, len(opened), 100):
+            intake.process_many([m.pk for m, _new in opened[start : start + 100]])
+        receipts, _first = collect_receipts()
+        mails = [m for m in second_wave(receipts, len(receipts), support_address=org.email_address)]
+        mails = [m for m in mails if m.kind == "reply"][: args.messages + 50]
 
     def one(raw: bytes) -> None:
         stored, _new = intake.store_raw(raw, source=InboundEmail.Source.IMPORT, organisation=org)
@@ -162,7 +179,8 @@ def main() -> None:
         profile.dump_stats(args.profile)
     total = time.perf_counter() - started
     n = len(measured)
-    print(f"{connection.vendor}: {n} new cases, {total / n * 1000:.1f} ms each ({n / total:.0f}/s)")
+    what = "replies" if args.replies else "new cases"
+    print(f"{connection.vendor}: {n} {what}, {total / n * 1000:.1f} ms each ({n / total:.0f}/s)")
     for name, seconds in spent.most_common():
         print(f"  {name:<26} {seconds / n * 1000:6.2f} ms")
     if args.queries:

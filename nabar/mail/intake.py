@@ -265,6 +265,7 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
                 .values_list("pk", flat=True)
             )
             _prefetch_senders(claimed, parsed)
+            _lock_answered(claimed, parsed)
             for sample, guess in languages.items():
                 batch.know(("language", sample), guess)
             for inbound in claimed:
@@ -358,11 +359,27 @@ def _prefetch_senders(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]
             batch.know(("receipts-to", organisation.pk, address), [receipts.get(address, 0)])
 
 
+def _lock_answered(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -> None:
+    """Lock the cases the batch's replies name in their reply address, in one query (in key
+    order, as every batch locks them, so that two batches never wait for each other in a
+    circle); ``find_thread`` then finds them in the batch's memory."""
+    wanted = set()
+    for inbound in claimed:
+        mail = parsed[inbound.pk]
+        if mail.ok and mail.bounce is None:
+            ticket_id = tokens.ticket_id_from(
+                [*mail.recipients, *(a for a in inbound.envelope_to.split(",") if a)]
+            )
+            if ticket_id:
+                wanted.add(ticket_id)
+    if wanted:
+        for ticket in actions.locking().filter(pk__in=sorted(wanted)).order_by("pk"):
+            batch.know(("live-ticket", ticket.pk), ticket)
+
+
 def _apply(inbound: InboundEmail, parsed: ParsedMail) -> str:
     """Decide one message and record the outcome on its row (inside the caller's transaction)."""
     status, detail, ticket, message = _decide(inbound, parsed)
-    if ticket is not None:
-        batch.take(("locked", ticket.pk))  # locked for this message only
     outcome = {
         "status": status,
         "detail": detail[:2000],
@@ -492,14 +509,18 @@ def find_thread(
     addresses = [*parsed.recipients, *(a for a in envelope.split(",") if a)]
     ticket_id = tokens.ticket_id_from(addresses)
     if ticket_id:
+        # Looked up by key alone: with the organisation in the query PostgreSQL may choose the
+        # organisation's index and read every case of it.
         if batch.current() is None:
-            ticket = Ticket.objects.filter(pk=ticket_id, organisation=organisation).first()
+            ticket = Ticket.objects.filter(pk=ticket_id).first()
         else:
-            # In a batch the case is locked now, once, for the action that follows.
+            # In a batch the case is locked now, for the actions of every message on it.
             batch.settle(("opened", ticket_id))
-            ticket = actions.locking().filter(pk=ticket_id, organisation=organisation).first()
-            batch.know(("locked", ticket_id), ticket)
-        if ticket:
+            ticket = batch.remember(
+                ("live-ticket", ticket_id),
+                lambda: actions.locking().filter(pk=ticket_id).first(),
+            )
+        if ticket is not None and ticket.organisation_id == organisation.pk:
             return ticket
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     current = batch.current()

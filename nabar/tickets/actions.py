@@ -79,23 +79,20 @@ def _customer_message(
     body: str,
     channel: str,
     quoted: str = "",
-    later: bool = False,
 ) -> Message:
-    """A message the customer wrote, in any channel (``later``: may wait for the batch's end)."""
-    message = Message(
-        ticket=ticket,
-        direction=Message.Direction.INBOUND,
-        channel=channel,
-        written_by=Message.WrittenBy.PERSON,
-        author_customer=customer,
-        author_name=customer.name,
-        body=body,
-        quoted_text=quoted,
+    """A message the customer wrote, in any channel (in a batch, written at the batch's end)."""
+    return batch.create_keyed(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.INBOUND,
+            channel=channel,
+            written_by=Message.WrittenBy.PERSON,
+            author_customer=customer,
+            author_name=customer.name,
+            body=body,
+            quoted_text=quoted,
+        )
     )
-    if later:
-        return batch.create(message)
-    message.save(force_insert=True)
-    return message
 
 
 def _next_number(organisation: Organisation) -> int:
@@ -211,14 +208,9 @@ def _open_ticket(
     # anything else in the batch touches it.
     batch.know(("sent-mail", ticket.pk), [])
     batch.know(("opened", ticket.pk), True)
-    # The opening message has no id until the batch ends unless files must be stored with it.
+    batch.know(("live-ticket", ticket.pk), ticket)
     message = _customer_message(
-        ticket,
-        customer,
-        body=case.body,
-        channel=channel,
-        quoted=case.quoted,
-        later=not attachments,
+        ticket, customer, body=case.body, channel=channel, quoted=case.quoted
     )
     batch.know(("first-message", ticket.pk), message)
     _store_attachments(message, attachments)
@@ -303,9 +295,9 @@ def locking() -> QuerySet[Ticket]:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    # A batch that just looked the case up locked it already (``intake.find_thread``).
-    locked: Ticket | None = batch.take(("locked", ticket.pk))
-    return locked if locked is not None else locking().get(pk=ticket.pk)
+    # In a batch every action on a case shares one locked object, whose changes not yet written
+    # are the truth: a second message to the same case sees what the first one changed.
+    return batch.remember(("live-ticket", ticket.pk), lambda: locking().get(pk=ticket.pk))
 
 
 def _set_status(
@@ -467,15 +459,7 @@ def add_customer_message(
                     owner=_owner_name(ticket),
                 )
             _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
-        ticket.save(
-            update_fields=[
-                "last_customer_message_at",
-                "status",
-                "solved_at",
-                "closed_at",
-                "updated_at",
-            ]
-        )
+        batch.update(ticket, ["last_customer_message_at", "status", "solved_at", "closed_at"])
         sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
     return message
 
@@ -484,13 +468,15 @@ def add_automatic_message(ticket: Ticket, *, body: str, reason: str) -> Message:
     """An auto-reply or similar arrived on a case: shown, never answered, never reopens it."""
     with batch.atomic():
         ticket = _lock(ticket)
-        message = Message.objects.create(
-            ticket=ticket,
-            direction=Message.Direction.INBOUND,
-            channel=Channel.EMAIL,
-            written_by=Message.WrittenBy.AUTOMATION,
-            author_name=ticket.requester.name,
-            body=body,
+        message = batch.create_keyed(
+            Message(
+                ticket=ticket,
+                direction=Message.Direction.INBOUND,
+                channel=Channel.EMAIL,
+                written_by=Message.WrittenBy.AUTOMATION,
+                author_name=ticket.requester.name,
+                body=body,
+            )
         )
         _event(
             ticket, TicketEvent.Kind.AUTOMATIC, label="Nåbar", reason=reason, message_id=message.pk

@@ -16,7 +16,7 @@ import pytest
 from bench.mailgen import first_wave
 from nabar.accounts.models import Organisation, Team
 from nabar.conftest import make_agent
-from nabar.mail import intake
+from nabar.mail import intake, tokens
 from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.sla.models import CaseClock
 from nabar.tickets import actions
@@ -192,6 +192,73 @@ def test_a_batch_gives_the_same_cases_owners_receipts_timelines_and_clocks_as_on
     assert expected["cases"][0]["owner"] == expected["cases"][2]["owner"]
     loop = [r for r in expected["receipts"] if r[0] == "loop@example.net"]
     assert len(loop) == intake.RECEIPTS_PER_ADDRESS_PER_HOUR
+
+
+def answers(org: Organisation) -> list[bytes]:
+    """Customers answering their receipts by the reply address: two answers to one case, two to
+    a solved case (the first reopens it), and an out-of-office reply on a case."""
+    cases = list(Ticket.objects.filter(organisation=org).order_by("number"))
+    first, second, third = cases[0], cases[1], cases[2]
+    actions.change_status(second, status=Ticket.Status.SOLVED, agent=second.owner)
+
+    def to(ticket: Ticket) -> str:
+        return tokens.reply_address(org.email_address, ticket.pk)
+
+    return [
+        eml(
+            to(first),
+            sender="Karin Lund <karin@example.se>",
+            subject=f"Re: [{first.reference}] Fråga om fakturan",
+            body="Tack! Fakturan gäller mars.",
+            message_id=f"a1.{org.slug}@example.se",
+        ),
+        eml(
+            to(second),
+            sender="John Smith <john@example.com>",
+            subject=f"Re: [{second.reference}] Password reset",
+            body="Sorry, the new link does not work either.",
+            message_id=f"a2.{org.slug}@example.com",
+        ),
+        eml(
+            to(first),
+            sender="Karin Lund <karin@example.se>",
+            subject=f"Re: [{first.reference}] Fråga om fakturan",
+            body="Och en sak till: den förfaller på fredag.",
+            message_id=f"a3.{org.slug}@example.se",
+        ),
+        eml(
+            to(third),
+            sender="Karin Lund <karin@example.se>",
+            subject="Frånvaro",
+            body="Jag är på semester till och med måndag.",
+            message_id=f"a4.{org.slug}@example.se",
+            extra="Auto-Submitted: auto-replied\r\n",
+        ),
+        eml(
+            to(second),
+            sender="John Smith <john@example.com>",
+            subject=f"Re: [{second.reference}] Password reset",
+            body="I tried again in another browser, same thing.",
+            message_id=f"a5.{org.slug}@example.com",
+        ),
+    ]
+
+
+def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one():
+    single, batched = make_organisation("fem"), make_organisation("sex")
+    one_by_one(single, mailbox(single))
+    together(batched, mailbox(batched))
+
+    one_by_one(single, answers(single))
+    counts = together(batched, answers(batched))
+
+    expected = outcome(single)
+    assert outcome(batched) == expected
+    assert counts == {"follow_up": 4, "automatic": 1}
+    first, second = expected["cases"][0], expected["cases"][1]
+    assert first["customer_messages"] == 3 + 1  # her own answer to her first mail, then two
+    assert second["status"] == Ticket.Status.OPEN  # the answer reopened the solved case
+    assert second["events"].count("status") == 2  # solved, then open again
 
 
 def test_a_batch_numbers_its_cases_without_gaps_and_goes_on_from_there():
