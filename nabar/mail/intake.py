@@ -26,6 +26,7 @@ from nabar.mail import tokens
 from nabar.mail.inbound import ParsedMail, parse_message
 from nabar.mail.models import InboundEmail, Mailbox, OutboundEmail
 from nabar.routing.language import detect_language
+from nabar.sla import actions as sla
 from nabar.tickets import actions
 from nabar.tickets.models import Channel, Message, Ticket, TicketEvent
 
@@ -373,8 +374,10 @@ def _lock_answered(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -
             if ticket_id:
                 wanted.add(ticket_id)
     if wanted:
-        for ticket in actions.locking().filter(pk__in=sorted(wanted)).order_by("pk"):
+        found = list(actions.locking().filter(pk__in=sorted(wanted)).order_by("pk"))
+        for ticket in found:
             batch.know(("live-ticket", ticket.pk), ticket)
+        sla.prefetch_responding([ticket.pk for ticket in found])
 
 
 def _apply(inbound: InboundEmail, parsed: ParsedMail) -> str:

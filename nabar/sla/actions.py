@@ -307,6 +307,7 @@ def case_opened(ticket: Ticket) -> None:
 
 def human_replied(ticket: Ticket, *, at: datetime) -> None:
     """A person answered the customer: the running response clock stops."""
+    batch.take(("responding", ticket.pk))
     CaseClock.objects.filter(ticket=ticket).running().responses().update(stopped_at=at)
     sync_due(ticket)
 
@@ -315,13 +316,34 @@ def customer_wrote(ticket: Ticket, *, at: datetime | None) -> None:
     """The customer wrote again: a next-response clock starts unless one is already running."""
     if ticket.is_closed:
         return
-    running = CaseClock.objects.filter(ticket=ticket).running().responses()
-    if not running.exists():
+    if not batch.remember(("responding", ticket.pk), lambda: ticket.pk in _responding([ticket.pk])):
         targets = targets_for(
             ticket.organisation_id, channel=ticket.channel, priority=ticket.priority
         )
         _start(ticket, CaseClock.Kind.NEXT_RESPONSE, targets, at=at or timezone.now())
+        batch.know(("responding", ticket.pk), True)
     sync_due(ticket)
+
+
+def _responding(ticket_ids: list[int]) -> set[int]:
+    """The cases among these on which a response clock runs."""
+    return set(
+        CaseClock.objects.filter(ticket_id__in=ticket_ids)
+        .running()
+        .responses()
+        .values_list("ticket_id", flat=True)
+    )
+
+
+def prefetch_responding(ticket_ids: list[int]) -> None:
+    """Tell the batch, in one query, on which of these cases a response clock runs.
+
+    Within a batch this is read from memory (``customer_wrote``); the actions that stop or start
+    response clocks otherwise (``human_replied``, ``status_changed``) make it read afresh.
+    """
+    running = _responding(ticket_ids)
+    for pk in ticket_ids:
+        batch.know(("responding", pk), pk in running)
 
 
 def _pause(clocks: list[CaseClock], *, at: datetime) -> None:
@@ -356,6 +378,8 @@ def status_changed(ticket: Ticket, *, old: str, new: str, at: datetime | None = 
     """
     at = at or timezone.now()
     closed = Ticket.CLOSED_STATUSES
+    if new in closed or old in closed:
+        batch.take(("responding", ticket.pk))  # clocks stop or start: read afresh
     if new in closed:
         CaseClock.objects.filter(ticket=ticket).running().update(stopped_at=at)
     elif old in closed:

@@ -175,11 +175,13 @@ def together(org: Organisation, raws: list[bytes]) -> dict[str, int]:
     return intake.process_many([message.pk for message, _new in stored])
 
 
-def test_a_batch_gives_the_same_cases_owners_receipts_timelines_and_clocks_as_one_by_one():
+def test_a_batch_gives_the_same_cases_owners_receipts_timelines_and_clocks_as_one_by_one(caplog):
     single, batched = make_organisation("ett"), make_organisation("tva")
 
     one_by_one(single, mailbox(single))
+    caplog.clear()
     counts = together(batched, mailbox(batched))
+    assert not [r for r in caplog.records if "one by one" in r.getMessage()]  # no fallback
 
     expected = outcome(single)
     assert outcome(batched) == expected
@@ -196,10 +198,13 @@ def test_a_batch_gives_the_same_cases_owners_receipts_timelines_and_clocks_as_on
 
 def answers(org: Organisation) -> list[bytes]:
     """Customers answering their receipts by the reply address: two answers to one case, two to
-    a solved case (the first reopens it), and an out-of-office reply on a case."""
+    a solved case (the first reopens it), two to a case an agent has answered (the first starts
+    the clock for the next answer), and an out-of-office reply on a case."""
     cases = list(Ticket.objects.filter(organisation=org).order_by("number"))
-    first, second, third = cases[0], cases[1], cases[2]
+    first, second, third, fourth = cases[0], cases[1], cases[2], cases[3]
     actions.change_status(second, status=Ticket.Status.SOLVED, agent=second.owner)
+    assert fourth.owner is not None
+    actions.reply_to_customer(fourth, agent=fourth.owner, body="Vi tittar på det.")
 
     def to(ticket: Ticket) -> str:
         return tokens.reply_address(org.email_address, ticket.pk)
@@ -241,24 +246,38 @@ def answers(org: Organisation) -> list[bytes]:
             body="I tried again in another browser, same thing.",
             message_id=f"a5.{org.slug}@example.com",
         ),
+        *(
+            eml(
+                to(fourth),
+                sender=f"Kund <{fourth.requester.primary_email}>",
+                subject=f"Re: [{fourth.reference}]",
+                body=f"Svar nummer {n} på ert svar.",
+                message_id=f"a{6 + n}.{org.slug}@example.se",
+            )
+            for n in range(2)
+        ),
     ]
 
 
-def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one():
+def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one(caplog):
     single, batched = make_organisation("fem"), make_organisation("sex")
     one_by_one(single, mailbox(single))
     together(batched, mailbox(batched))
 
     one_by_one(single, answers(single))
+    caplog.clear()
     counts = together(batched, answers(batched))
+    assert not [r for r in caplog.records if "one by one" in r.getMessage()]  # no fallback
 
     expected = outcome(single)
     assert outcome(batched) == expected
-    assert counts == {"follow_up": 4, "automatic": 1}
-    first, second = expected["cases"][0], expected["cases"][1]
+    assert counts == {"follow_up": 6, "automatic": 1}
+    first, second, fourth = expected["cases"][0], expected["cases"][1], expected["cases"][3]
     assert first["customer_messages"] == 3 + 1  # her own answer to her first mail, then two
     assert second["status"] == Ticket.Status.OPEN  # the answer reopened the solved case
     assert second["events"].count("status") == 2  # solved, then open again
+    running = [kind for kind, _minutes, runs in fourth["clocks"] if runs]
+    assert running.count("next_response") == 1  # one clock for the two answers
 
 
 def test_a_batch_numbers_its_cases_without_gaps_and_goes_on_from_there():
