@@ -101,6 +101,8 @@ def create(obj: M) -> M:
     if batch is None:
         obj.save(force_insert=True)
         return obj
+    if obj.pk is None and _keys_reservable(type(obj)):
+        obj.pk = _next_key(batch, type(obj))  # written without reading its key back
     for field in _insert_fields(type(obj)):
         # auto_now_add and similar stamp the row as if it were saved at this moment.
         setattr(obj, field.attname, field.pre_save(obj, add=True))
@@ -121,11 +123,15 @@ def create_keyed(obj: M) -> M:
     if batch is None or not _keys_reservable(type(obj)):
         obj.save(force_insert=True)
         return obj
-    keys = batch._keys.get(type(obj))
-    if not keys:
-        keys = batch._keys[type(obj)] = reserve_keys(type(obj), CHUNK)
-    obj.pk = keys.pop()
+    obj.pk = _next_key(batch, type(obj))
     return create(obj)
+
+
+def _next_key(batch: Batch, model: type[models.Model]) -> int:
+    keys = batch._keys.get(model)
+    if not keys:
+        keys = batch._keys[model] = reserve_keys(model, CHUNK)
+    return keys.pop()
 
 
 def reserve_keys(model: type[models.Model], count: int) -> list[int]:
@@ -224,10 +230,46 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
     """INSERT the rows as they are (their pre-save values were set when they were made)."""
     keyed = [obj for obj in objs if obj.pk is not None]
     if keyed:
-        _insert_rows(model, keyed, [model._meta.auto_field, *_insert_fields(model)], [])
+        _insert_keyed(model, keyed)
     if len(keyed) < len(objs):
         plain = [obj for obj in objs if obj.pk is None]
         _insert_rows(model, plain, _insert_fields(model), model._meta.db_returning_fields)
+
+
+def _insert_keyed(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Rows that have their keys: plain multi-row INSERT statements, nothing to read back.
+
+    The values are converted by each field (``get_db_prep_save``) as Django's own INSERT does;
+    only the query building per statement is left out, which was a third of a batch's writing.
+    """
+    db = router.db_for_write(model)
+    connection = connections[db]
+    opts = model._meta
+    fields = [opts.auto_field, *_insert_fields(model)]
+    if any(hasattr(field, "get_placeholder") for field in fields):
+        _insert_rows(model, objs, fields, [])  # a field with its own SQL placeholder
+        return
+    for obj in objs:
+        # A related row made earlier in the batch has its key now.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(CHUNK, connection.ops.bulk_batch_size(fields, objs)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = [
+                field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
+                for obj in chunk
+                for field in fields
+            ]
+            cursor.execute(head + ", ".join([row] * len(chunk)), params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = db
 
 
 def _insert_rows(
