@@ -361,18 +361,32 @@ def _prefetch_senders(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]
 
 
 def _lock_answered(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -> None:
-    """Lock the cases the batch's replies name in their reply address, in one query (in key
-    order, as every batch locks them, so that two batches never wait for each other in a
-    circle); ``find_thread`` then finds them in the batch's memory."""
+    """Lock the cases the batch's replies belong to, in one query (in key order, as every batch
+    locks them, so that two batches never wait for each other in a circle), and read what the
+    replies' Message-IDs point to once; ``find_thread`` then finds both in the batch's memory.
+
+    Only reply addresses and Message-IDs are read ahead; a case named by its number in the
+    subject is looked up when its message comes."""
     wanted = set()
+    asked: dict[int, list[str]] = {}
     for inbound in claimed:
         mail = parsed[inbound.pk]
-        if mail.ok and mail.bounce is None:
-            ticket_id = tokens.ticket_id_from(
-                [*mail.recipients, *(a for a in inbound.envelope_to.split(",") if a)]
-            )
-            if ticket_id:
-                wanted.add(ticket_id)
+        if not mail.ok or mail.bounce is not None or inbound.organisation_id is None:
+            continue
+        ticket_id = tokens.ticket_id_from(
+            [*mail.recipients, *(a for a in inbound.envelope_to.split(",") if a)]
+        )
+        if ticket_id:
+            wanted.add(ticket_id)
+        elif mail.in_reply_to or mail.references:
+            asked[inbound.pk] = [*mail.in_reply_to, *reversed(mail.references)]
+    if asked:
+        batch.know("message-ids", _message_id_rows({i for ids in asked.values() for i in ids}))
+        for inbound in claimed:
+            if inbound.pk in asked and inbound.organisation_id is not None:
+                ticket_id = _thread_of(inbound.organisation_id, asked[inbound.pk])
+                if ticket_id is not None:
+                    wanted.add(ticket_id)
     if wanted:
         found = list(actions.locking().filter(pk__in=sorted(wanted)).order_by("pk"))
         for ticket in found:
@@ -505,6 +519,60 @@ def _decide(
     return InboundEmail.Status.NEW_CASE, detail, ticket, first
 
 
+# Per Message-ID, the (row key, organisation, case) of each mail we sent or received with it.
+MessageIdRows = dict[str, list[tuple[int, int | None, int]]]
+
+
+def _message_id_rows(ids: Iterable[str]) -> tuple[MessageIdRows, MessageIdRows]:
+    """The mails we sent and received under these Message-IDs that belong to a case.
+
+    Looked up by Message-ID alone, the organisation checked by the caller: with the organisation
+    in the query SQLite may walk every mail of the organisation instead of the index."""
+    sent: MessageIdRows = {}
+    received: MessageIdRows = {}
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for message_id, *row in (
+            OutboundEmail.objects.filter(rfc_message_id__in=chunk)
+            .exclude(ticket=None)
+            .order_by()
+            .values_list("rfc_message_id", "pk", "organisation_id", "ticket_id")
+        ):
+            sent.setdefault(message_id, []).append(tuple(row))  # type: ignore[arg-type]
+        for message_id, *row in (
+            InboundEmail.objects.filter(header_message_id__in=chunk)
+            .exclude(ticket=None)
+            .order_by()
+            .values_list("header_message_id", "pk", "organisation_id", "ticket_id")
+        ):
+            received.setdefault(message_id, []).append(tuple(row))  # type: ignore[arg-type]
+    return sent, received
+
+
+def _thread_of(organisation_id: int, ids: list[str]) -> int | None:
+    """The case of the first mail we sent under one of these Message-IDs, else of the first we
+    received (a customer answering their own mail). In a batch, from what it read at its start."""
+    current = batch.current()
+    known = current.memo.get("message-ids") if current is not None else None
+    sent, received = known if known is not None else _message_id_rows(ids)
+    for rows in (sent, received):
+        mine = [row for i in ids for row in rows.get(i, ()) if row[1] == organisation_id]
+        if mine:
+            return min(mine)[2]
+    return None
+
+
+def _case(ticket_id: int) -> Ticket | None:
+    """A case by key; in a batch locked, and shared by the actions of all its messages."""
+    if batch.current() is None:
+        return Ticket.objects.filter(pk=ticket_id).first()
+    batch.settle(("opened", ticket_id))
+    return batch.remember(
+        ("live-ticket", ticket_id), lambda: actions.locking().filter(pk=ticket_id).first()
+    )
+
+
 def find_thread(
     organisation: Organisation, parsed: ParsedMail, *, envelope: str = ""
 ) -> Ticket | None:
@@ -514,15 +582,7 @@ def find_thread(
     if ticket_id:
         # Looked up by key alone: with the organisation in the query PostgreSQL may choose the
         # organisation's index and read every case of it.
-        if batch.current() is None:
-            ticket = Ticket.objects.filter(pk=ticket_id).first()
-        else:
-            # In a batch the case is locked now, for the actions of every message on it.
-            batch.settle(("opened", ticket_id))
-            ticket = batch.remember(
-                ("live-ticket", ticket_id),
-                lambda: actions.locking().filter(pk=ticket_id).first(),
-            )
+        ticket = _case(ticket_id)
         if ticket is not None and ticket.organisation_id == organisation.pk:
             return ticket
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
@@ -534,30 +594,9 @@ def find_thread(
             if earlier is not None:
                 return earlier
     if ids:
-        # Looked up by Message-ID alone, the organisation checked here: with the organisation
-        # in the query SQLite may walk every mail of the organisation instead of the index.
-        sent = [
-            row
-            for row in OutboundEmail.objects.filter(rfc_message_id__in=ids)
-            .exclude(ticket=None)
-            .select_related("ticket")
-            .defer("body_text", "body_html")
-            .order_by()
-            if row.organisation_id == organisation.pk
-        ]
-        if sent:
-            return min(sent, key=lambda row: row.pk).ticket
-        received = [
-            row
-            for row in InboundEmail.objects.filter(header_message_id__in=ids)
-            .exclude(ticket=None)
-            .select_related("ticket")
-            .defer("raw", "html")
-            .order_by()
-            if row.organisation_id == organisation.pk
-        ]
-        if received:
-            return min(received, key=lambda row: row.pk).ticket
+        ticket_id = _thread_of(organisation.pk, ids)
+        if ticket_id is not None:
+            return _case(ticket_id)
     match = SUBJECT_NUMBER_RE.search(parsed.subject)
     if match and match.group(1) == organisation.case_prefix and parsed.from_address:
         ticket = Ticket.objects.filter(

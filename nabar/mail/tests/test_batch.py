@@ -199,7 +199,8 @@ def test_a_batch_gives_the_same_cases_owners_receipts_timelines_and_clocks_as_on
 def answers(org: Organisation) -> list[bytes]:
     """Customers answering their receipts by the reply address: two answers to one case, two to
     a solved case (the first reopens it), two to a case an agent has answered (the first starts
-    the clock for the next answer), and an out-of-office reply on a case."""
+    the clock for the next answer), an out-of-office reply on a case; and two answers found by
+    their In-Reply-To, to a receipt and to the customer's own earlier mail."""
     cases = list(Ticket.objects.filter(organisation=org).order_by("number"))
     first, second, third, fourth = cases[0], cases[1], cases[2], cases[3]
     actions.change_status(second, status=Ticket.Status.SOLVED, agent=second.owner)
@@ -256,7 +257,27 @@ def answers(org: Organisation) -> list[bytes]:
             )
             for n in range(2)
         ),
+        eml(  # an answer to the receipt from a client that kept only its Message-ID
+            org.email_address,
+            sender=f"Kund <{third.requester.primary_email}>",
+            subject="Re: kvitto",
+            body="Svar utan svarsadress.",
+            message_id=f"a8.{org.slug}@example.se",
+            extra=f"In-Reply-To: <{receipt_of(third)}>\r\n",
+        ),
+        eml(  # Karin answers her own mail of the earlier batch
+            org.email_address,
+            sender="Karin Lund <karin@example.se>",
+            subject="Re: Ny fråga om mitt abonnemang",
+            body="Det gäller från den första.",
+            message_id=f"a9.{org.slug}@example.se",
+            extra=f"In-Reply-To: <k2.{org.slug}@example.se>\r\n",
+        ),
     ]
+
+
+def receipt_of(ticket: Ticket) -> str:
+    return OutboundEmail.objects.get(ticket=ticket, kind=OutboundEmail.Kind.RECEIPT).rfc_message_id
 
 
 def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one(caplog):
@@ -271,7 +292,10 @@ def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one(caplog)
 
     expected = outcome(single)
     assert outcome(batched) == expected
-    assert counts == {"follow_up": 6, "automatic": 1}
+    assert counts == {"follow_up": 8, "automatic": 1}
+    landed = {prefix: number for prefix, _status, number in expected["statuses"]}
+    assert landed["a8"] == expected["cases"][2]["number"]  # the receipt's case
+    assert landed["a9"] == landed["k2"]  # Karin's second case
     first, second, fourth = expected["cases"][0], expected["cases"][1], expected["cases"][3]
     assert first["customer_messages"] == 3 + 1  # her own answer to her first mail, then two
     assert second["status"] == Ticket.Status.OPEN  # the answer reopened the solved case
