@@ -11,14 +11,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.actions import find_or_create_customer
 from nabar.customers.models import Customer
 from nabar.lib import batch
+from nabar.lib.templatetags.nabar_time import when
 from nabar.mail.models import OutboundEmail
-from nabar.mail.outbox import queue_email, render_email
+from nabar.mail.outbox import queue_email, render_email, render_email_filled
 from nabar.routing import actions as routing
 from nabar.routing.rules import transfer_allowed
 from nabar.sla import actions as sla
@@ -264,19 +265,28 @@ def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
 
 def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimate) -> None:
     address = batch.remember(("primary-email", customer.pk), lambda: customer.primary_email)
-    context = {
-        "ticket": ticket,
-        "organisation": ticket.organisation,
-        "customer": customer,
-        "owner_name": ticket.owner.name if ticket.owner else "",
-        "language_missing": any(str(tag).startswith("language:") for tag in ticket.tags),
-        "estimate": estimate,
-        "link": case_link(ticket),
-    }
+    language = reply_language(ticket)
+    with translation.override(language):
+        likely, latest = when(estimate.likely), when(estimate.latest)
+    mail = render_email_filled(
+        "receipt",
+        {
+            "reference": ticket.reference,
+            "organisation_name": ticket.organisation.name,
+            "customer_name": customer.name,
+            "owner_name": ticket.owner.name if ticket.owner else "",
+            "language_missing": "yes"
+            if any(str(tag).startswith("language:") for tag in ticket.tags)
+            else "",
+            "likely": likely,
+            "latest": latest,
+            "link": case_link(ticket),
+        },
+        language=language,
+    )
     _write_to_customer(
         ticket,
-        "receipt",
-        context,
+        mail,
         address=address,
         kind=OutboundEmail.Kind.RECEIPT,
         automatic=True,
@@ -631,8 +641,7 @@ def _notify_customer(
     """A notice from the organisation on the case's thread, and by e-mail when we have one."""
     _write_to_customer(
         ticket,
-        template,
-        context,
+        render_email(template, context, language=reply_language(ticket)),
         address=ticket.requester.primary_email,
         kind=OutboundEmail.Kind.NOTICE,
         automatic=automatic,
@@ -643,8 +652,7 @@ def _notify_customer(
 
 def _write_to_customer(
     ticket: Ticket,
-    template: str,
-    context: dict[str, object],
+    mail: tuple[str, str, str],
     *,
     address: str,
     kind: OutboundEmail.Kind,
@@ -652,9 +660,9 @@ def _write_to_customer(
     author: str,
     channel: str,
 ) -> None:
-    """Render ``template`` in the customer's language, keep it on the case as written by an
-    automation, and mail it when there is an address."""
-    subject, text, html = render_email(template, context, language=reply_language(ticket))
+    """Keep a mail rendered in the customer's language (subject, text, HTML) on the case as
+    written by an automation, and send it when there is an address."""
+    subject, text, html = mail
     message = batch.create(
         Message(
             ticket=ticket,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from nabar.mail import outbox
 from nabar.mail.models import OutboundEmail
@@ -80,3 +83,43 @@ def test_a_header_injection_attempt_never_reaches_the_headers(smtp, organisation
     for message in smtp.messages:
         assert message["Bcc"] is None
         assert "victim" not in str(message["Subject"])
+
+
+_value = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.fixed_dictionaries(
+        {
+            "reference": _value,
+            "organisation_name": _value,
+            "customer_name": st.one_of(st.just(""), _value, st.just('Ö\'Brien & <Söner> "AB"')),
+            "owner_name": st.one_of(st.just(""), _value),
+            "language_missing": st.sampled_from(["", "yes"]),
+            "likely": _value,
+            "latest": _value,
+            "link": st.one_of(_value, st.just("https://example.se/c/a?b=1&c=<2>")),
+        }
+    ),
+    language=st.sampled_from(["sv", "en"]),
+)
+def test_a_receipt_filled_into_its_prepared_shape_is_the_receipt_rendered_afresh(values, language):
+    assert outbox.render_email_filled("receipt", values, language=language) == outbox.render_email(
+        "receipt", dict(values), language=language
+    )
+
+
+def test_a_subject_shows_the_customers_own_characters_not_html_escapes(organisation, alice):
+    organisation.name = "Smith & Söner"
+    organisation.save()
+    ticket = open_case(organisation, email="carol@example.se")
+    ticket.subject = 'Q&A: <faktura> "mars"'
+    subject, _text, _html = outbox.render_email(
+        "reply", {"ticket": ticket, "organisation": organisation}, language="sv"
+    )
+    assert subject.endswith('Sv: Q&A: <faktura> "mars"')
+    receipt = OutboundEmail.objects.get(kind=OutboundEmail.Kind.RECEIPT)
+    assert receipt.subject.endswith("Smith & Söner")
+    assert "Smith & Söner" in receipt.body_text
+    assert "Smith &amp; Söner" in receipt.body_html
