@@ -17,7 +17,7 @@ whole batch back and processes its messages one by one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import cache
@@ -134,6 +134,27 @@ def _next_key(batch: Batch, model: type[models.Model]) -> int:
     return keys.pop()
 
 
+def insert_now(objs: list[M]) -> None:
+    """Write these new rows of one model now, in one statement, as a batch writes its rows.
+
+    Inside a transaction (on SQLite, the write transaction): their keys come from the table's
+    sequence as ``reserve_keys`` takes them.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if not _keys_reservable(model):
+        model._base_manager.bulk_create(objs)
+        return
+    keys = reserve_keys(model, len(objs))
+    fields = _insert_fields(model)
+    for obj in objs:
+        obj.pk = keys.pop()
+        for field in fields:
+            setattr(obj, field.attname, field.pre_save(obj, add=True))
+    _insert_keyed(model, objs)
+
+
 def reserve_keys(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, in descending order (pop the next).
 
@@ -236,7 +257,7 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
         _insert_rows(model, plain, _insert_fields(model), model._meta.db_returning_fields)
 
 
-def _insert_keyed(model: type[models.Model], objs: list[models.Model]) -> None:
+def _insert_keyed(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Rows that have their keys: one INSERT statement run for every row, nothing to read back.
 
     The values are converted by each field (``get_db_prep_save``) as Django's own INSERT does;

@@ -139,7 +139,7 @@ def store_many(
         results.append((stored, True))
     try:
         with batch.one_writer(), transaction.atomic():
-            InboundEmail.objects.bulk_create(fresh, batch_size=200)
+            batch.insert_now(fresh)
             sized = sorted({*((m.pk, m.size) for m in fresh), *waiting})
             transaction.on_commit(lambda: _enqueue_many(sized))
     except IntegrityError:
