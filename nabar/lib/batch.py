@@ -268,7 +268,7 @@ def _insert_keyed(model: type[models.Model], objs: Sequence[models.Model]) -> No
     opts = model._meta
     fields = [opts.auto_field, *_insert_fields(model)]
     if any(hasattr(field, "get_placeholder") for field in fields):
-        _insert_rows(model, objs, fields, [])  # a field with its own SQL placeholder
+        _insert_rows(model, list(objs), fields, [])  # a field with its own SQL placeholder
         return
     for obj in objs:
         # A related row made earlier in the batch has its key now.
