@@ -52,6 +52,7 @@ STEPS = {
     "nabar.routing.actions": ["decide", "record", "_classify", "agent_facts", "previous_owner"],
     "nabar.sla.actions": ["case_opened"],
     "nabar.routing.language": ["detect_language"],
+    "nabar.lib.batch": ["_insert", "_update", "insert_now"],
 }
 
 

@@ -103,7 +103,7 @@ def create(obj: M) -> M:
         return obj
     if obj.pk is None and _keys_reservable(type(obj)):
         obj.pk = _next_key(batch, type(obj))  # written without reading its key back
-    for field in _insert_fields(type(obj)):
+    for field in _stamped_fields(type(obj)):
         # auto_now_add and similar stamp the row as if it were saved at this moment.
         setattr(obj, field.attname, field.pre_save(obj, add=True))
     batch._creates.setdefault(type(obj), []).append(obj)
@@ -147,7 +147,7 @@ def insert_now(objs: list[M]) -> None:
         model._base_manager.bulk_create(objs)
         return
     keys = reserve_keys(model, len(objs))
-    fields = _insert_fields(model)
+    fields = _stamped_fields(model)
     for obj in objs:
         obj.pk = keys.pop()
         for field in fields:
@@ -247,6 +247,45 @@ def _insert_fields(model: type[models.Model]) -> list[Any]:
     ]
 
 
+@cache
+def _stamped_fields(model: type[models.Model]) -> list[Any]:
+    """The insert columns whose field may change the value as the row is saved (``pre_save``:
+    ``auto_now_add``, files); every other field saves the value it holds."""
+    return [f for f in _insert_fields(model) if type(f).pre_save is not models.Field.pre_save]
+
+
+# Fields that save a str, int or bool value, or None, exactly as it is (``get_db_prep_save`` is
+# the identity for them); only these exact classes, not subclasses that may convert.
+_AS_IS = {
+    models.CharField,
+    models.TextField,
+    models.EmailField,
+    models.SlugField,
+    models.URLField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.BooleanField,
+    models.AutoField,
+    models.BigAutoField,
+}
+_PLAIN_VALUES = {str, int, bool, type(None)}
+
+
+@cache
+def _saved_as_is(model: type[models.Model]) -> list[bool]:
+    """Per insert column (key first): whether a plain value is saved as it is."""
+    opts = model._meta
+    flags = []
+    for field in [opts.auto_field, *_insert_fields(model)]:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        flags.append(type(target) in _AS_IS)
+    return flags
+
+
 def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
     """INSERT the rows as they are (their pre-save values were set when they were made)."""
     keyed = [obj for obj in objs if obj.pk is not None]
@@ -278,13 +317,16 @@ def _insert_keyed(model: type[models.Model], objs: Sequence[models.Model]) -> No
         f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    rows = [
-        [
-            field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
-            for field in fields
-        ]
-        for obj in objs
-    ]
+    as_is = list(zip(fields, _saved_as_is(model), strict=True))
+    rows = []
+    for obj in objs:
+        row = []
+        for field, plain in as_is:
+            value = getattr(obj, field.attname)
+            if not plain or type(value) not in _PLAIN_VALUES:
+                value = field.get_db_prep_save(value, connection=connection)
+            row.append(value)
+        rows.append(row)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY: a quarter of the time of one INSERT per row (measured on 1,000 events).
