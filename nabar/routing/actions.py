@@ -6,7 +6,7 @@ The decision itself lives in :mod:`nabar.routing.rules` and is tested without a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,10 +114,13 @@ def prefetch_previous_owners(organisation: Organisation, customers: list[Custome
 
 
 def agent_facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int, Agent]]:
-    """Every active agent with the load the decision needs, in two queries (once per batch)."""
-    agents, load, chats, working = batch.remember(
-        ("agents", organisation.pk), lambda: _agents(organisation)
-    )
+    """Every active agent with the load the decision needs, in two queries (once per batch;
+    a batch then counts the cases it assigns itself, ``_note_assigned``)."""
+    return batch.remember(("agent-facts", organisation.pk), lambda: _facts(organisation))
+
+
+def _facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int, Agent]]:
+    agents, load, chats, working = _agents(organisation)
     facts = [
         pure.AgentFacts(
             id=a.pk,
@@ -170,12 +173,20 @@ def working_now(agent: Agent, organisation: Organisation, now: datetime) -> bool
 def _note_assigned(organisation: Organisation, owner: Agent | None, *, live: bool) -> None:
     """A batch counts the case it just gave an agent, so the next case sees the new load."""
     current = batch.current()
-    if owner is not None and current is not None and ("agents", organisation.pk) in current.memo:
-        load = current.memo[("agents", organisation.pk)][1]
-        load[owner.pk] = load.get(owner.pk, 0) + 1
-        if live:
-            chats = current.memo[("agents", organisation.pk)][2]
-            chats[owner.pk] = chats.get(owner.pk, 0) + 1
+    if owner is None or current is None:
+        return
+    known = current.memo.get(("agent-facts", organisation.pk))
+    if known is None:
+        return
+    facts = known[0]
+    for i, fact in enumerate(facts):
+        if fact.id == owner.pk:
+            facts[i] = replace(
+                fact,
+                open_cases=fact.open_cases + 1,
+                open_chats=fact.open_chats + (1 if live else 0),
+            )
+            break
 
 
 def _teams(organisation: Organisation) -> dict[int, Team]:
