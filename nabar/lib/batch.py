@@ -286,6 +286,17 @@ def _saved_as_is(model: type[models.Model]) -> list[bool]:
     return flags
 
 
+@cache
+def _plain_placeholders(model: type[models.Model]) -> bool:
+    """Whether every insert column takes its value as a plain ``%s`` (a binary column does on
+    PostgreSQL and SQLite, the only databases batches give keys on; some fields need SQL of
+    their own)."""
+    return all(
+        isinstance(field, models.BinaryField) or not hasattr(field, "get_placeholder")
+        for field in [model._meta.auto_field, *_insert_fields(model)]
+    )
+
+
 def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
     """INSERT the rows as they are (their pre-save values were set when they were made)."""
     keyed = [obj for obj in objs if obj.pk is not None]
@@ -306,7 +317,7 @@ def _insert_keyed(model: type[models.Model], objs: Sequence[models.Model]) -> No
     connection = connections[db]
     opts = model._meta
     fields = [opts.auto_field, *_insert_fields(model)]
-    if any(hasattr(field, "get_placeholder") for field in fields):
+    if not _plain_placeholders(model):
         _insert_rows(model, list(objs), fields, [])  # a field with its own SQL placeholder
         return
     for obj in objs:

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         limit = settings.NABAR_MAIL_MAX_BYTES
         new = duplicates = too_big = 0
         pending: list[tuple[str, bytes]] = []
+        pending_bytes = 0
 
         def store(chunk: list[tuple[str, bytes]]) -> None:
             nonlocal new, duplicates
@@ -62,9 +63,10 @@ class Command(BaseCommand):
                 )
                 continue
             pending.append((where, raw))
-            if len(pending) >= CHUNK or sum(len(r) for _, r in pending) > CHUNK_BYTES:
+            pending_bytes += len(raw)
+            if len(pending) >= CHUNK or pending_bytes > CHUNK_BYTES:
                 store(pending)
-                pending = []
+                pending, pending_bytes = [], 0
         if pending:
             store(pending)
         summary = f"Imported {new} messages ({duplicates} were already there)."
