@@ -55,7 +55,9 @@ _SLOT = re.compile("\ue000([a-z_]+)\ue001")
 
 @lru_cache(maxsize=128)
 def _shaped(name: str, language: str, shape: tuple[tuple[str, bool], ...]) -> tuple[str, str, str]:
-    context: dict[str, object] = {key: f"\ue000{key}\ue001" if given else "" for key, given in shape}
+    context: dict[str, object] = {
+        key: f"\ue000{key}\ue001" if given else "" for key, given in shape
+    }
     return render_email(name, context, language=language)
 
 
