@@ -531,22 +531,19 @@ def _message_id_rows(ids: Iterable[str]) -> tuple[MessageIdRows, MessageIdRows]:
     sent: MessageIdRows = {}
     received: MessageIdRows = {}
     ids = list(ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for message_id, *row in (
-            OutboundEmail.objects.filter(rfc_message_id__in=chunk)
-            .exclude(ticket=None)
-            .order_by()
-            .values_list("rfc_message_id", "pk", "organisation_id", "ticket_id")
-        ):
-            sent.setdefault(message_id, []).append(tuple(row))  # type: ignore[arg-type]
-        for message_id, *row in (
-            InboundEmail.objects.filter(header_message_id__in=chunk)
-            .exclude(ticket=None)
-            .order_by()
-            .values_list("header_message_id", "pk", "organisation_id", "ticket_id")
-        ):
-            received.setdefault(message_id, []).append(tuple(row))  # type: ignore[arg-type]
+    tables: list[tuple[MessageIdRows, type[OutboundEmail] | type[InboundEmail], str]] = [
+        (sent, OutboundEmail, "rfc_message_id"),
+        (received, InboundEmail, "header_message_id"),
+    ]
+    for rows, model, column in tables:
+        for start in range(0, len(ids), 500):
+            for message_id, *row in (
+                model.objects.filter(**{f"{column}__in": ids[start : start + 500]})
+                .exclude(ticket=None)
+                .order_by()
+                .values_list(column, "pk", "organisation_id", "ticket_id")
+            ):
+                rows.setdefault(message_id, []).append(tuple(row))
     return sent, received
 
 
