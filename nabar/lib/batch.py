@@ -119,12 +119,10 @@ def create_keyed(obj: M) -> M:
     batch writes it, except through ``settle``. Foreign keys are checked at commit on both
     databases, so the order in which the batch writes its tables does not matter.
     """
-    batch = _current.get()
-    if batch is None or not _keys_reservable(type(obj)):
+    if _current.get() is None or not _keys_reservable(type(obj)):
         obj.save(force_insert=True)
         return obj
-    obj.pk = _next_key(batch, type(obj))
-    return create(obj)
+    return create(obj)  # which gives it its key
 
 
 def _next_key(batch: Batch, model: type[models.Model]) -> int:

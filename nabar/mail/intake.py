@@ -390,7 +390,7 @@ def _lock_answered(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -
     if wanted:
         found = list(actions.locking().filter(pk__in=sorted(wanted)).order_by("pk"))
         for ticket in found:
-            batch.know(("live-ticket", ticket.pk), ticket)
+            actions.share(ticket)
         sla.prefetch_responding([ticket.pk for ticket in found])
 
 
@@ -565,9 +565,7 @@ def _case(ticket_id: int) -> Ticket | None:
     if batch.current() is None:
         return Ticket.objects.filter(pk=ticket_id).first()
     batch.settle(("opened", ticket_id))
-    return batch.remember(
-        ("live-ticket", ticket_id), lambda: actions.locking().filter(pk=ticket_id).first()
-    )
+    return actions.live_case(ticket_id)
 
 
 def find_thread(

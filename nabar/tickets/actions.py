@@ -209,7 +209,7 @@ def _open_ticket(
     # anything else in the batch touches it.
     batch.know(("sent-mail", ticket.pk), [])
     batch.know(("opened", ticket.pk), True)
-    batch.know(("live-ticket", ticket.pk), ticket)
+    share(ticket)
     message = _customer_message(
         ticket, customer, body=case.body, channel=channel, quoted=case.quoted
     )
@@ -304,10 +304,27 @@ def locking() -> QuerySet[Ticket]:
     )
 
 
+def live_case(ticket_id: int) -> Ticket | None:
+    """The case locked for change (None if there is no such case).
+
+    In a batch every action on a case shares one locked copy, whose changes not yet written are
+    the truth: a second message to the same case sees what the first one changed. ``share``
+    tells the batch a copy it already holds."""
+    return batch.remember(
+        ("live-ticket", ticket_id), lambda: locking().filter(pk=ticket_id).first()
+    )
+
+
+def share(ticket: Ticket) -> None:
+    """In a batch: the copy of the case every later action on it works on (see ``live_case``)."""
+    batch.know(("live-ticket", ticket.pk), ticket)
+
+
 def _lock(ticket: Ticket) -> Ticket:
-    # In a batch every action on a case shares one locked object, whose changes not yet written
-    # are the truth: a second message to the same case sees what the first one changed.
-    return batch.remember(("live-ticket", ticket.pk), lambda: locking().get(pk=ticket.pk))
+    locked = live_case(ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"case {ticket.pk} no longer exists")
+    return locked
 
 
 def _set_status(
