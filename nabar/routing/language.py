@@ -44,7 +44,7 @@ def _detector() -> LanguageDetector:
 
 def detect_language(text: str, *, min_confidence: float = 0.5) -> LanguageGuess:
     """Guess the language of ``text``; short text or a low confidence gives ``code=None``."""
-    letters = sum(1 for char in text if char.isalpha())
+    letters = sum(map(str.isalpha, text))
     if letters < MIN_LETTERS:
         return LanguageGuess(code=None, confidence=0.0)
     with _lock:

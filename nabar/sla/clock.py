@@ -21,6 +21,10 @@ class BusinessHours:
     tz: str
     days: Mapping[int, tuple[tuple[time, time | None], ...]]  # None as an end means midnight
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # Each local day's open intervals in UTC, worked out once (``_day_intervals``).
+    _days_utc: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def always(cls, tz: str = "UTC") -> BusinessHours:
@@ -90,20 +94,30 @@ def _intervals(
     start_day: date, hours: BusinessHours, days: int
 ) -> Iterator[tuple[datetime, datetime]]:
     """Open intervals in UTC, day by day from ``start_day`` (local), in order."""
-    zone = hours.zone
+    known = hours._days_utc
     for offset in range(days):
         day = start_day + timedelta(days=offset)
-        if day in hours.holidays:
-            continue
-        for opens, closes in hours.days.get(day.weekday(), ()):
-            begin = datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
-            if closes is None:
-                end_local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-            else:
-                end_local = datetime.combine(day, closes, tzinfo=zone)
-            end = end_local.astimezone(UTC)
-            if end > begin:
-                yield begin, end
+        intervals = known.get(day)
+        if intervals is None:
+            intervals = known[day] = _day_intervals(day, hours)
+        yield from intervals
+
+
+def _day_intervals(day: date, hours: BusinessHours) -> tuple[tuple[datetime, datetime], ...]:
+    if day in hours.holidays:
+        return ()
+    zone = hours.zone
+    intervals = []
+    for opens, closes in hours.days.get(day.weekday(), ()):
+        begin = datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
+        if closes is None:
+            end_local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        else:
+            end_local = datetime.combine(day, closes, tzinfo=zone)
+        end = end_local.astimezone(UTC)
+        if end > begin:
+            intervals.append((begin, end))
+    return tuple(intervals)
 
 
 def _from(

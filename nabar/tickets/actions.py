@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Organisation, Team
@@ -122,7 +124,25 @@ def reserve_numbers(organisation: Organisation, count: int) -> list[int]:
 
 
 def case_link(ticket: Ticket) -> str:
-    return settings.SITE_URL + ticket.get_public_url()
+    """The case page's full address, which the customer is sent."""
+    token = ticket.public_token
+    if not _URL_SAFE.fullmatch(token):
+        return settings.SITE_URL + ticket.get_public_url()
+    # A batch resolves the address once per organisation; each case's token is put into it.
+    slug = ticket.organisation.slug
+    before, after = batch.remember(("case-link", slug), lambda: _case_link_around(slug))
+    return f"{before}{token}{after}"
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _case_link_around(slug: str) -> tuple[str, str]:
+    """The case page's address for ``slug`` split where the token goes."""
+    marker = "tokenmarker"
+    url = settings.SITE_URL + reverse("contact:case", kwargs={"slug": slug, "token": marker})
+    before, _, after = url.rpartition(marker)
+    return before, after
 
 
 def open_ticket(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone, translation
@@ -18,12 +19,19 @@ def when(value: datetime | None) -> str:
         return ""
     local = timezone.localtime(value)
     today = timezone.localdate()
-    clock = date_format(local, "H:i")
+    clock = f"{local.hour:02}:{local.minute:02}"  # "H:i"
     if local.date() == today:
         return _("%(time)s today") % {"time": clock}
     if local.date() == today + timedelta(days=1):
         return _("%(time)s tomorrow") % {"time": clock}
-    day = date_format(local, "l j F")
-    if (translation.get_language() or "").startswith("sv"):
-        day = day.lower()  # Swedish weekdays and months are written in lower case
+    day = _day(local.date(), translation.get_language() or "")
     return _("%(time)s on %(day)s") % {"day": day, "time": clock}
+
+
+@lru_cache(maxsize=256)
+def _day(day: date, language: str) -> str:
+    """ "Monday 7 December" in ``language``, the active language (formatting it is slow)."""
+    words = date_format(day, "l j F")
+    if language.startswith("sv"):
+        words = words.lower()  # Swedish weekdays and months are written in lower case
+    return words
