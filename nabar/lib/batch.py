@@ -44,6 +44,7 @@ class Batch:
     def __init__(self) -> None:
         self.memo: dict[Hashable, Any] = {}
         self._creates: dict[type[models.Model], list[models.Model]] = {}
+        self._unwritten: set[int] = set()  # id() of the objects in _creates
         self._updates: dict[tuple[type[models.Model], tuple[str, ...]], dict[Any, Any]] = {}
         self._each_flush: list[Callable[[], None]] = []
         self._on_commit: dict[Hashable, list[Any]] = {}
@@ -54,6 +55,7 @@ class Batch:
         for model, objs in self._creates.items():
             _insert(model, objs)
         self._creates.clear()
+        self._unwritten.clear()
         for (model, fields), by_pk in self._updates.items():
             _update(model, fields, list(by_pk.values()))
         self._updates.clear()
@@ -108,6 +110,7 @@ def create(obj: M) -> M:
         # auto_now_add and similar stamp the row as if it were saved at this moment.
         setattr(obj, field.attname, field.pre_save(obj, add=True))
     batch._creates.setdefault(type(obj), []).append(obj)
+    batch._unwritten.add(id(obj))
     return obj
 
 
@@ -209,6 +212,8 @@ def update(obj: M, fields: list[str]) -> None:
         concrete = opts.get_field(name)
         assert isinstance(concrete, models.Field)
         setattr(obj, concrete.attname, concrete.pre_save(obj, add=False))
+    if id(obj) in batch._unwritten:
+        return  # its INSERT, still to come, writes the values it has then
     key = (type(obj), tuple(sorted(names)))
     batch._updates.setdefault(key, {})[obj.pk] = obj
 
