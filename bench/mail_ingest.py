@@ -2,7 +2,7 @@
 """Mail ingest benchmark: a generated mailbox end to end, against django-helpdesk's get_email.
 
 Nåbar's path, timed per wave: ``import_mail`` stores the raw messages (in one transaction per
-500, queueing one processing task per 100 in the database task queue), then worker processes
+500, queueing one processing task per 250 in the database task queue), then worker processes
 started before the clock runs, as a deployment runs them beside the web server, take the
 inbound tasks with the database worker's own ``run_task`` until none is left: parse, thread,
 customer, case and message rows, events, clocks, and a receipt in the outbox (queued, not

@@ -38,7 +38,7 @@ SUBJECT_NUMBER_RE = re.compile(r"\[([A-Z]{1,6})-(\d{1,9})\]")
 RECEIPTS_PER_ADDRESS_PER_HOUR = 3
 MAX_ATTEMPTS = 5
 # Messages processed together in one transaction (see ``process_many``).
-BATCH_SIZE = 100
+BATCH_SIZE = 250
 BATCH_BYTES = 32 * 1024 * 1024
 
 
