@@ -22,7 +22,7 @@ from django.utils import timezone
 from nabar.accounts.models import Organisation
 from nabar.customers.models import ContactPoint
 from nabar.lib import batch
-from nabar.mail import tokens
+from nabar.mail import outbox, tokens
 from nabar.mail.inbound import ParsedMail, parse_message
 from nabar.mail.models import InboundEmail, Mailbox, OutboundEmail
 from nabar.routing.language import detect_language
@@ -495,6 +495,8 @@ def _decide(
         message = actions.add_customer_message(
             ticket, body=body, channel=Channel.EMAIL, attachments=files, quoted=parsed.quoted_text
         )
+        if parsed.message_id:
+            outbox.received_in_thread(ticket, parsed.message_id)
         return InboundEmail.Status.FOLLOW_UP, "", ticket, message
     if not parsed.from_address:
         return InboundEmail.Status.FAILED, "no sender address to answer", None, None
@@ -509,6 +511,7 @@ def _decide(
             language=guess_language(f"{parsed.subject}\n{body}"),
             subject=parsed.subject,
             quoted=parsed.quoted_text,
+            message_id=parsed.message_id or "",
         ),
         channel=Channel.EMAIL,
         attachments=files,

@@ -24,7 +24,7 @@ from django.utils.html import escape
 
 from nabar.accounts.models import Organisation
 from nabar.lib import batch
-from nabar.mail.models import OutboundEmail
+from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.mail.tokens import reply_address
 from nabar.tickets.models import Message, Ticket
 
@@ -95,13 +95,22 @@ def queue_email(
     ticket: Ticket | None = None,
     message: Message | None = None,
     from_name: str = "",
+    answering: str = "",
 ) -> OutboundEmail:
-    """Write one outgoing mail to the outbox; it is sent after the transaction commits."""
+    """Write one outgoing mail to the outbox; it is sent after the transaction commits.
+
+    On a case it answers the case's latest mail, ours or the customer's, and names the ones
+    before it (In-Reply-To, References), so that it joins the thread in the customer's mail
+    client. ``answering`` is the Message-ID of a received mail the case does not hold yet (the
+    one a receipt answers).
+    """
     references = ""
     in_reply_to = ""
     earlier: list[str] = []
     if ticket is not None:
-        earlier = batch.remember(("sent-mail", ticket.pk), lambda: _sent_ids(ticket))
+        earlier = batch.remember(("thread-ids", ticket.pk), lambda: thread_ids(ticket))
+        if answering and answering not in earlier:
+            earlier.append(answering)
         if earlier:
             in_reply_to = earlier[-1]
             references = " ".join(f"<{mid}>" for mid in earlier[-10:])
@@ -129,12 +138,28 @@ def queue_email(
     return outbound
 
 
-def _sent_ids(ticket: Ticket) -> list[str]:
-    return list(
-        OutboundEmail.objects.filter(ticket=ticket)
-        .order_by("created_at")
-        .values_list("rfc_message_id", flat=True)
+def received_in_thread(ticket: Ticket, message_id: str) -> None:
+    """A batch's later mail on this case answers this received one too (outside a batch the
+    case's mail is read afresh each time)."""
+    current = batch.current()
+    known = current.memo.get(("thread-ids", ticket.pk)) if current is not None else None
+    if known is not None and message_id not in known:
+        known.append(message_id)
+
+
+def thread_ids(ticket: Ticket) -> list[str]:
+    """The Message-IDs of the case's mail, sent and received, oldest first."""
+    sent = OutboundEmail.objects.filter(ticket=ticket).values_list("created_at", "rfc_message_id")
+    received = (
+        InboundEmail.objects.filter(ticket=ticket)
+        .exclude(header_message_id="")
+        .values_list("received_at", "header_message_id")
     )
+    ids: list[str] = []
+    for _at, mid in sorted([*sent, *received], key=lambda row: row[0]):
+        if mid not in ids:
+            ids.append(mid)
+    return ids
 
 
 # Mails handed to one delivery task when a batch queues many (each keeps its own retries).

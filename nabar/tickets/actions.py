@@ -42,6 +42,8 @@ class NewCase:
     language: str
     subject: str = ""
     quoted: str = ""
+    # The Message-ID of the customer's e-mail, which the receipt answers.
+    message_id: str = ""
 
 
 def _event(
@@ -225,9 +227,9 @@ def _open_ticket(
             last_customer_message_at=now,
         )
     )
-    # A case opened in a batch has sent no mail yet, and its pending rows are written before
+    # A case opened in a batch has no mail yet, and its pending rows are written before
     # anything else in the batch touches it.
-    batch.know(("sent-mail", ticket.pk), [])
+    batch.know(("thread-ids", ticket.pk), [])
     batch.know(("opened", ticket.pk), True)
     share(ticket)
     message = _customer_message(
@@ -256,7 +258,7 @@ def _open_ticket(
     _announce(ticket, estimate)
     sla.case_opened(ticket)
     if send_receipt:
-        _send_receipt(ticket, customer, estimate)
+        _send_receipt(ticket, customer, estimate, answering=case.message_id)
     return ticket
 
 
@@ -283,7 +285,9 @@ def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
     )
 
 
-def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimate) -> None:
+def _send_receipt(
+    ticket: Ticket, customer: Customer, estimate: expected.Estimate, *, answering: str = ""
+) -> None:
     address = batch.remember(("primary-email", customer.pk), lambda: customer.primary_email)
     language = reply_language(ticket)
     with translation.override(language):
@@ -312,6 +316,7 @@ def _send_receipt(ticket: Ticket, customer: Customer, estimate: expected.Estimat
         automatic=True,
         author="Nåbar",
         channel=Channel.EMAIL if address else ticket.channel,
+        answering=answering,
     )
     if address:
         _event(ticket, TicketEvent.Kind.RECEIPT, label="Nåbar", to=address)
@@ -696,9 +701,11 @@ def _write_to_customer(
     automatic: bool,
     author: str,
     channel: str,
+    answering: str = "",
 ) -> None:
     """Keep a mail rendered in the customer's language (subject, text, HTML) on the case as
-    written by an automation, and send it when there is an address."""
+    written by an automation, and send it when there is an address (as an answer to the mail
+    with the Message-ID ``answering``, when it answers one the case does not hold yet)."""
     subject, text, html = mail
     message = batch.create(
         Message(
@@ -721,6 +728,7 @@ def _write_to_customer(
             automatic=automatic,
             ticket=ticket,
             message=message,
+            answering=answering,
         )
 
 

@@ -154,7 +154,13 @@ def outcome(org: Organisation) -> dict[str, object]:
             }
         )
     receipts = sorted(
-        (o.to_address, number.sub("#", o.subject), o.in_reply_to == "")
+        (
+            o.to_address,
+            number.sub("#", o.subject),
+            # The customer's mail they answer, named as in "statuses" below.
+            o.in_reply_to.split(".")[0],
+            [ref.strip("<>").split(".")[0] for ref in o.references.split()],
+        )
         for o in OutboundEmail.objects.filter(organisation=org, kind=OutboundEmail.Kind.RECEIPT)
     )
     statuses = sorted(

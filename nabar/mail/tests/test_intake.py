@@ -81,6 +81,39 @@ def test_a_reply_to_our_mail_lands_in_the_same_case_with_the_same_owner(organisa
     assert Ticket.objects.count() == 1
 
 
+def test_our_mail_joins_the_customers_thread_in_their_mail_client(organisation, alice):
+    """The receipt answers the customer's mail; each reply answers the latest mail of the case,
+    ours or theirs, and names the ones before it (In-Reply-To, References)."""
+    ticket = receive(eml(message_id="first@example.se"), organisation).ticket
+    (receipt,) = django_mail.outbox
+    receipt_id = receipt.extra_headers["Message-ID"].strip("<>")
+    assert receipt.extra_headers["In-Reply-To"] == "<first@example.se>"
+    assert receipt.extra_headers["References"] == "<first@example.se>"
+
+    actions.reply_to_customer(ticket, agent=alice, body="Hej Karin, vilken faktura gäller det?")
+    first_reply = django_mail.outbox[-1]
+    first_reply_id = first_reply.extra_headers["Message-ID"].strip("<>")
+    assert first_reply.extra_headers["In-Reply-To"] == f"<{receipt_id}>"
+    assert first_reply.extra_headers["References"] == f"<first@example.se> <{receipt_id}>"
+
+    receive(
+        eml(
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            subject="Sv: Fråga om fakturan",
+            body="Den från oktober.",
+            message_id="second@example.se",
+            headers=f"In-Reply-To: <{first_reply_id}>",
+        ),
+        organisation,
+    )
+    actions.reply_to_customer(ticket, agent=alice, body="Tack, nu är den rättad.")
+    second_reply = django_mail.outbox[-1]
+    assert second_reply.extra_headers["In-Reply-To"] == "<second@example.se>"
+    assert second_reply.extra_headers["References"] == (
+        f"<first@example.se> <{receipt_id}> <{first_reply_id}> <second@example.se>"
+    )
+
+
 def test_the_reply_address_token_finds_the_case_without_any_headers(organisation, alice):
     ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
 
