@@ -37,7 +37,11 @@ DEBUG = env_bool("NABAR_DEBUG", False)
 ALLOWED_HOSTS = env_list("NABAR_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("NABAR_CSRF_TRUSTED_ORIGINS", [])
 # The absolute address customers reach, used in links inside e-mails.
-SITE_URL = env_str("NABAR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without one set, the address `serve` listens on (NABAR_PORT), so a demo on another port
+# still mails links that open.
+SITE_URL = env_str("NABAR_SITE_URL", f"http://127.0.0.1:{env_str('NABAR_PORT', '8000')}").rstrip(
+    "/"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
