@@ -250,6 +250,8 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
         .order_by("pk")
     )
     counts: dict[str, int] = {}
+    # Numbers the batch reserved, handed on to its messages one by one if it fails.
+    unused: dict[int, list[int]] = {}
     try:
         parsed = {inbound.pk: parse_message(bytes(inbound.raw)) for inbound in claimed}
         samples = {pk: _likely_case_text(mail) for pk, mail in parsed.items()}
@@ -257,6 +259,7 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
         # here, before the transaction, another worker can write meanwhile.
         languages = {sample: detect_language(sample) for sample in samples.values() if sample}
         reserved = _reserve_numbers(claimed, parsed, samples)
+        unused = {organisation_id: list(numbers) for organisation_id, numbers in reserved.items()}
         with batch.one_writer(), transaction.atomic(), batch.collecting():
             for organisation_id, numbers in reserved.items():
                 batch.know(("reserved-numbers", organisation_id), numbers)
@@ -282,14 +285,15 @@ def process_many(inbound_ids: Sequence[int]) -> dict[str, int]:
             pk__in=[inbound.pk for inbound in claimed], status=InboundEmail.Status.PROCESSING
         ).update(status=InboundEmail.Status.RECEIVED)
         counts = {}
-        for inbound in claimed:
-            try:
-                one = process_inbound(inbound.pk)
-            except Exception:  # it stays waiting for `process_mail`; the others go on
-                log.exception("inbound mail %s could not be processed", inbound.pk)
-                continue
-            if one is not None:
-                counts[str(one)] = counts.get(str(one), 0) + 1
+        with actions.numbers_from(unused):  # so the failure leaves no gaps in case numbers
+            for inbound in claimed:
+                try:
+                    one = process_inbound(inbound.pk)
+                except Exception:  # it stays waiting for `process_mail`; the others go on
+                    log.exception("inbound mail %s could not be processed", inbound.pk)
+                    continue
+                if one is not None:
+                    counts[str(one)] = counts.get(str(one), 0) + 1
     return counts
 
 

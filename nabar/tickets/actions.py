@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -104,7 +106,31 @@ def _next_number(organisation: Organisation) -> int:
     # A batch uses the numbers it reserved before its transaction began (``intake``); beyond
     # them, and outside a batch, a number is taken under the counter's lock.
     reserved: list[int] = batch.remember(("reserved-numbers", organisation.pk), list)
-    return reserved.pop(0) if reserved else reserve_numbers(organisation, 1)[0]
+    if reserved:
+        return reserved.pop(0)
+    handed_on = (_handed_on.get() or {}).get(organisation.pk)
+    if handed_on:
+        return handed_on.pop(0)
+    return reserve_numbers(organisation, 1)[0]
+
+
+# Numbers reserved by a batch that failed, per organisation, for its messages one by one.
+_handed_on: ContextVar[dict[int, list[int]] | None] = ContextVar("nabar_numbers", default=None)
+
+
+@contextmanager
+def numbers_from(unused: dict[int, list[int]]) -> Iterator[None]:
+    """New cases opened in this block take these reserved numbers first, in order.
+
+    A batch reserves its case numbers before its transaction; when it fails and its messages
+    are processed one by one, they take the same numbers, so the failure leaves no gap (only
+    a number for a message that fails on its own too is skipped).
+    """
+    token = _handed_on.set(unused)
+    try:
+        yield
+    finally:
+        _handed_on.reset(token)
 
 
 def reserve_numbers(organisation: Organisation, count: int) -> list[int]:

@@ -336,6 +336,7 @@ def test_a_batch_numbers_its_cases_without_gaps_and_goes_on_from_there():
 
 def test_a_message_that_fails_in_a_batch_costs_only_itself(monkeypatch):
     org = make_organisation("fyra")
+    first = org.next_case_number
     real_open = actions.open_ticket
 
     def open_ticket(organisation, *, case, **kwargs):  # type: ignore[no-untyped-def]
@@ -367,6 +368,11 @@ def test_a_message_that_fails_in_a_batch_costs_only_itself(monkeypatch):
     receipts = OutboundEmail.objects.filter(organisation=org, kind=OutboundEmail.Kind.RECEIPT)
     assert sorted(receipts.values_list("to_address", flat=True)) == [
         f"kund{n}@example.se" for n in (0, 1, 3, 4)
+    ]
+    # Done again one by one, they take the numbers the batch had reserved: no gap, in order.
+    numbered = Ticket.objects.filter(organisation=org).order_by("number")
+    assert [(t.number, t.requester.primary_email) for t in numbered] == [
+        (first + i, f"kund{n}@example.se") for i, n in enumerate((0, 1, 3, 4))
     ]
 
 
