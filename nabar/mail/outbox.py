@@ -138,6 +138,10 @@ def queue_email(
     return outbound
 
 
+# Received mail a person wrote on a case (the outcomes ``thread_ids`` reads).
+CUSTOMER_WROTE = (InboundEmail.Status.NEW_CASE, InboundEmail.Status.FOLLOW_UP)
+
+
 def received_in_thread(ticket: Ticket, message_id: str) -> None:
     """A batch's later mail on this case answers this received one too (outside a batch the
     case's mail is read afresh each time)."""
@@ -148,10 +152,11 @@ def received_in_thread(ticket: Ticket, message_id: str) -> None:
 
 
 def thread_ids(ticket: Ticket) -> list[str]:
-    """The Message-IDs of the case's mail, sent and received, oldest first."""
+    """The Message-IDs of the case's mail, sent and written by the customer, oldest first
+    (an out-of-office reply or a bounce on the case is not what we answer)."""
     sent = OutboundEmail.objects.filter(ticket=ticket).values_list("created_at", "rfc_message_id")
     received = (
-        InboundEmail.objects.filter(ticket=ticket)
+        InboundEmail.objects.filter(ticket=ticket, status__in=CUSTOMER_WROTE)
         .exclude(header_message_id="")
         .values_list("received_at", "header_message_id")
     )

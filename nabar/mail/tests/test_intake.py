@@ -106,6 +106,19 @@ def test_our_mail_joins_the_customers_thread_in_their_mail_client(organisation, 
         ),
         organisation,
     )
+    out_of_office = receive(
+        eml(
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            subject="Frånvaro: Fråga om fakturan",
+            body="Jag är på semester till måndag.",
+            message_id="away@example.se",
+            headers="Auto-Submitted: auto-replied",
+        ),
+        organisation,
+    )
+    assert out_of_office.status == InboundEmail.Status.AUTOMATIC
+    assert out_of_office.ticket_id == ticket.pk
+    # What we answer is what the customer wrote, not their out-of-office reply.
     actions.reply_to_customer(ticket, agent=alice, body="Tack, nu är den rättad.")
     second_reply = django_mail.outbox[-1]
     assert second_reply.extra_headers["In-Reply-To"] == "<second@example.se>"
