@@ -39,9 +39,8 @@ CSRF_TRUSTED_ORIGINS = env_list("NABAR_CSRF_TRUSTED_ORIGINS", [])
 # The absolute address customers reach, used in links inside e-mails.
 # Without one set, the address `serve` listens on (NABAR_PORT), so a demo on another port
 # still mails links that open.
-SITE_URL = env_str("NABAR_SITE_URL", f"http://127.0.0.1:{env_str('NABAR_PORT', '8000')}").rstrip(
-    "/"
-)
+_SERVED_AT = f"http://127.0.0.1:{env_str('NABAR_PORT', '8000')}"
+SITE_URL = env_str("NABAR_SITE_URL", _SERVED_AT).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

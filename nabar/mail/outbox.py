@@ -108,7 +108,7 @@ def queue_email(
     in_reply_to = ""
     earlier: list[str] = []
     if ticket is not None:
-        earlier = batch.remember(("thread-ids", ticket.pk), lambda: thread_ids(ticket))
+        earlier = batch.remember(_thread_key(ticket), lambda: thread_ids(ticket))
         if answering and answering not in earlier:
             earlier.append(answering)
         if earlier:
@@ -138,6 +138,16 @@ def queue_email(
     return outbound
 
 
+def thread_starts(ticket: Ticket) -> None:
+    """Tell the batch that this case, opened in it, has no mail yet."""
+    batch.know(_thread_key(ticket), [])
+
+
+def _thread_key(ticket: Ticket) -> tuple[str, int]:
+    """Where a batch keeps the case's ``thread_ids`` as its mail goes out and comes in."""
+    return ("thread-ids", ticket.pk)
+
+
 # Received mail a person wrote on a case (the outcomes ``thread_ids`` reads).
 CUSTOMER_WROTE = (InboundEmail.Status.NEW_CASE, InboundEmail.Status.FOLLOW_UP)
 
@@ -146,7 +156,7 @@ def received_in_thread(ticket: Ticket, message_id: str) -> None:
     """A batch's later mail on this case answers this received one too (outside a batch the
     case's mail is read afresh each time)."""
     current = batch.current()
-    known = current.memo.get(("thread-ids", ticket.pk)) if current is not None else None
+    known = current.memo.get(_thread_key(ticket)) if current is not None else None
     if known is not None and message_id not in known:
         known.append(message_id)
 

@@ -23,7 +23,7 @@ from nabar.customers.models import Customer
 from nabar.lib import batch
 from nabar.lib.templatetags.nabar_time import when
 from nabar.mail.models import OutboundEmail
-from nabar.mail.outbox import queue_email, render_email, render_email_filled
+from nabar.mail.outbox import queue_email, render_email, render_email_filled, thread_starts
 from nabar.routing import actions as routing
 from nabar.routing.rules import transfer_allowed
 from nabar.sla import actions as sla
@@ -255,7 +255,7 @@ def _open_ticket(
     )
     # A case opened in a batch has no mail yet, and its pending rows are written before
     # anything else in the batch touches it.
-    batch.know(("thread-ids", ticket.pk), [])
+    thread_starts(ticket)
     batch.know(("opened", ticket.pk), True)
     share(ticket)
     message = _customer_message(
