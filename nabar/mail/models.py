@@ -21,35 +21,51 @@ class OutboundEmail(models.Model):
         NOTICE = "notice", _("Notice")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+        "tickets.Ticket",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
     )
     message = models.ForeignKey(
-        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+        "tickets.Message",
+        verbose_name=_("message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
     )
-    kind = models.CharField(max_length=10, choices=Kind)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     automatic = models.BooleanField(
+        _("automatic"),
         default=False,
         help_text=_("Sent by an automation (receipt, notice), not written by a person."),
     )
-    from_name = models.CharField(max_length=200)
-    from_address = models.EmailField()
-    to_address = models.EmailField()
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    rfc_message_id = models.CharField(max_length=250, unique=True)
-    in_reply_to = models.CharField(max_length=250, blank=True)
-    references = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    from_name = models.CharField(_("sender name"), max_length=200)
+    from_address = models.EmailField(_("from address"))
+    to_address = models.EmailField(_("to address"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    rfc_message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=250, blank=True)
+    references = models.TextField(_("References"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -77,7 +93,10 @@ class Mailbox(models.Model):
         SMTP = "smtp", _("Built-in SMTP receiver")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="mailboxes"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="mailboxes",
     )
     name = models.SlugField(_("name"), help_text=_("A short name, e.g. support."))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.IMAP)
@@ -96,8 +115,8 @@ class Mailbox(models.Model):
     )
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     enabled = models.BooleanField(_("enabled"), default=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("mailbox")
@@ -133,35 +152,59 @@ class InboundEmail(models.Model):
         FAILED = "failed", _("Could not be processed")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     mailbox = models.ForeignKey(
-        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        Mailbox,
+        verbose_name=_("mailbox"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
     )
-    source = models.CharField(max_length=8, choices=Source)
-    raw = models.BinaryField()
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    header_message_id = models.CharField(max_length=250, blank=True, db_index=True)
-    envelope_from = models.CharField(max_length=254, blank=True)
-    envelope_to = models.TextField(blank=True)
-    from_address = models.CharField(max_length=254, blank=True, db_index=True)
-    subject = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.RECEIVED, db_index=True)
-    detail = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(_("source"), max_length=8, choices=Source)
+    raw = models.BinaryField(_("raw message"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    header_message_id = models.CharField(_("Message-ID"), max_length=250, blank=True, db_index=True)
+    envelope_from = models.CharField(_("envelope sender"), max_length=254, blank=True)
+    envelope_to = models.TextField(_("envelope recipients"), blank=True)
+    from_address = models.CharField(_("from address"), max_length=254, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.RECEIVED, db_index=True
+    )
+    detail = models.TextField(_("detail"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "tickets.Ticket",
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     message = models.ForeignKey(
-        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "tickets.Message",
+        verbose_name=_("message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # The HTML version as sent, already sanitised; the thread shows the plain text first.
-    html = models.TextField(blank=True)
+    html = models.TextField(_("HTML"), blank=True)
     # cid: of each inline image -> the id of the attachment stored on the message.
-    inline_images: models.JSONField[dict[str, int]] = models.JSONField(default=dict, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    inline_images: models.JSONField[dict[str, int]] = models.JSONField(
+        _("inline images"), default=dict, blank=True
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("incoming e-mail")

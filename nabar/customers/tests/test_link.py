@@ -135,6 +135,10 @@ def test_the_agent_finds_the_customer_on_the_case_page_and_links_the_address(
         link_url, {"address": "karin.lund@firma.se", "q": "karin@ex"}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "1 customer found" in found
+    in_swedish = alice_client.get(
+        link_url, {"address": "karin.lund@firma.se", "q": "karin@ex"}, HTTP_ACCEPT_LANGUAGE="sv"
+    ).content.decode()
+    assert "1 kund hittades" in in_swedish
     assert "karin@example.se" in found
     assert "Link the address to Karin Lund" in found
 

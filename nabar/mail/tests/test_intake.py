@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail as django_mail
+from django.urls import reverse
 
 from nabar.mail import tokens
 from nabar.mail.intake import process_inbound, store_raw
@@ -312,6 +313,22 @@ def test_a_mail_to_an_address_no_organisation_uses_is_flagged(db, organisation):
     stored.refresh_from_db()
     assert stored.status == InboundEmail.Status.FAILED
     assert "no organisation" in stored.detail
+
+
+def test_the_unprocessed_mail_list_speaks_the_admins_language(client, organisation, dave):
+    store_raw(eml(to="someone@elsewhere.example"), source=InboundEmail.Source.SMTP)
+    client.force_login(dave.user)
+    url = reverse("admin:mail_inboundemail_changelist") + "?status__exact=failed"
+
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    for heading in ("Mottaget", "Från-adress", "Ämne", "Status", "Detalj", "Storlek (byte)"):
+        assert f">{heading}<" in swedish, heading
+    assert "Kunde inte behandlas" in swedish
+    assert "Behandla den valda e-posten igen" in swedish  # the retry button
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for heading in ("Received", "From address", "Subject", "Detail", "Size (bytes)"):
+        assert f">{heading}<" in english, heading
 
 
 def test_a_run_overtaken_by_a_restart_does_not_make_a_second_case(
