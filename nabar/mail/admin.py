@@ -42,11 +42,12 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "from_address",
         "subject",
         "status",
+        "reason",
         "detail",
         "case_link",
         "size",
     )
-    list_filter = ("status", "source", "organisation")
+    list_filter = ("status", "reason", "source", "organisation")
     search_fields = ("from_address", "subject", "header_message_id")
     readonly_fields = [f.name for f in InboundEmail._meta.fields if f.name != "raw"] + ["raw_link"]
     exclude = ("raw",)

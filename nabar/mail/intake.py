@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -400,9 +401,10 @@ def _lock_answered(claimed: list[InboundEmail], parsed: dict[int, ParsedMail]) -
 
 def _apply(inbound: InboundEmail, parsed: ParsedMail) -> str:
     """Decide one message and record the outcome on its row (inside the caller's transaction)."""
-    status, detail, ticket, message = _decide(inbound, parsed)
+    status, reason, detail, ticket, message = _decide(inbound, parsed)
     outcome = {
         "status": status,
+        "reason": reason,
         "detail": detail[:2000],
         "ticket": ticket,
         "message": message,
@@ -457,6 +459,7 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
         log.exception("inbound mail %s could not be processed", inbound_id)
         InboundEmail.objects.filter(pk=inbound.pk, status__in=undecided).update(
             status=InboundEmail.Status.FAILED,
+            reason=InboundEmail.Reason.ERROR,
             detail=f"{type(exc).__name__}: {exc}"[:2000],
             from_address=(parsed.from_address or "")[:254],
             subject=parsed.subject[:300],
@@ -466,21 +469,37 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
     return status
 
 
-def _decide(
-    inbound: InboundEmail, parsed: ParsedMail
-) -> tuple[InboundEmail.Status, str, Ticket | None, Message | None]:
+class Decision(NamedTuple):
+    """What became of one message: its status, why (a reason code and the technical
+    particulars), and the case and message it made or joined."""
+
+    status: InboundEmail.Status
+    reason: str
+    detail: str
+    ticket: Ticket | None
+    message: Message | None
+
+
+# The reason shown for each kind of automatic mail ``detect_auto`` recognises.
+AUTO_REASONS = {
+    "auto_reply": InboundEmail.Reason.AUTO_REPLY,
+    "auto_generated": InboundEmail.Reason.AUTO_GENERATED,
+    "bulk": InboundEmail.Reason.BULK,
+    "list": InboundEmail.Reason.LIST,
+    "bounce": InboundEmail.Reason.DELIVERY_REPORT,
+}
+
+
+def _decide(inbound: InboundEmail, parsed: ParsedMail) -> Decision:
+    Status, Reason = InboundEmail.Status, InboundEmail.Reason
     if not parsed.ok:
-        return InboundEmail.Status.FAILED, "; ".join(parsed.defects), None, None
+        return Decision(Status.FAILED, Reason.UNREADABLE, "; ".join(parsed.defects), None, None)
     organisation = inbound.organisation
     if organisation is None:
         organisation, _box = organisation_for(parsed.recipients)
         if organisation is None:
-            return (
-                InboundEmail.Status.FAILED,
-                "no organisation receives mail at these addresses",
-                None,
-                None,
-            )
+            recipients = ", ".join(parsed.recipients)
+            return Decision(Status.FAILED, Reason.NO_ORGANISATION, recipients, None, None)
         InboundEmail.objects.filter(pk=inbound.pk).update(organisation=organisation)
     if parsed.bounce is not None:
         return _record_bounce(organisation, parsed)
@@ -490,20 +509,22 @@ def _decide(
     body = _body(parsed)
     files = _uploads(parsed)
     if parsed.auto:
-        reason = f"{parsed.auto.kind}: {parsed.auto.reason}"
+        reason = AUTO_REASONS.get(parsed.auto.kind, Reason.AUTO_GENERATED)
         if ticket is None:
-            return InboundEmail.Status.AUTOMATIC, reason, None, None
-        message = actions.add_automatic_message(ticket, body=body, reason=reason)
-        return InboundEmail.Status.AUTOMATIC, reason, ticket, message
+            return Decision(Status.AUTOMATIC, reason, parsed.auto.reason, None, None)
+        message = actions.add_automatic_message(
+            ticket, body=body, kind=reason, reason=parsed.auto.reason
+        )
+        return Decision(Status.AUTOMATIC, reason, parsed.auto.reason, ticket, message)
     if ticket is not None:
         message = actions.add_customer_message(
             ticket, body=body, channel=Channel.EMAIL, attachments=files, quoted=parsed.quoted_text
         )
         if parsed.message_id:
             outbox.received_in_thread(ticket, parsed.message_id)
-        return InboundEmail.Status.FOLLOW_UP, "", ticket, message
+        return Decision(Status.FOLLOW_UP, "", "", ticket, message)
     if not parsed.from_address:
-        return InboundEmail.Status.FAILED, "no sender address to answer", None, None
+        return Decision(Status.FAILED, Reason.NO_SENDER, "", None, None)
     send_receipt = not _too_many_receipts(organisation, parsed.from_address)
     ticket, _created = actions.open_ticket(
         organisation,
@@ -521,9 +542,9 @@ def _decide(
         attachments=files,
         send_receipt=send_receipt,
     )
-    detail = "" if send_receipt else "receipt withheld: too many automatic mails to this address"
+    withheld = "" if send_receipt else Reason.RECEIPT_WITHHELD
     first = batch.remember(("first-message", ticket.pk), lambda: ticket.messages.first())
-    return InboundEmail.Status.NEW_CASE, detail, ticket, first
+    return Decision(Status.NEW_CASE, withheld, "", ticket, first)
 
 
 # Per Message-ID, the (row key, organisation, case) of each mail we sent or received with it.
@@ -617,9 +638,7 @@ def find_thread(
     return None
 
 
-def _record_bounce(
-    organisation: Organisation, parsed: ParsedMail
-) -> tuple[InboundEmail.Status, str, Ticket | None, Message | None]:
+def _record_bounce(organisation: Organisation, parsed: ParsedMail) -> Decision:
     bounce = parsed.bounce
     assert bounce is not None
     sent = None
@@ -635,12 +654,15 @@ def _record_bounce(
             .order_by("-created_at")
             .first()
         )
-    detail = f"{bounce.status} {bounce.diagnostic}".strip() or "bounce"
+    detail = f"{bounce.status} {bounce.diagnostic}".strip()
+    Status, Reason = InboundEmail.Status, InboundEmail.Reason
     if sent is None:
-        return InboundEmail.Status.BOUNCE, detail + " (no matching outgoing mail)", None, None
+        return Decision(Status.BOUNCE, Reason.BOUNCE_UNMATCHED, detail, None, None)
     if bounce.permanent:
         OutboundEmail.objects.filter(pk=sent.pk).update(
-            status=OutboundEmail.Status.BOUNCED, last_error=detail[:2000], updated_at=timezone.now()
+            status=OutboundEmail.Status.BOUNCED,
+            last_error=(detail or "bounce")[:2000],
+            updated_at=timezone.now(),
         )
     if sent.ticket_id:
         TicketEvent.objects.create(
@@ -654,7 +676,7 @@ def _record_bounce(
                 "diagnostic": bounce.diagnostic[:300],
             },
         )
-    return InboundEmail.Status.BOUNCE, detail, sent.ticket, None
+    return Decision(Status.BOUNCE, Reason.BOUNCE, detail, sent.ticket, None)
 
 
 def _too_many_receipts(organisation: Organisation, address: str) -> bool:

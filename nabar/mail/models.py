@@ -151,6 +151,29 @@ class InboundEmail(models.Model):
         BOUNCE = "bounce", _("Bounce of an outgoing mail")
         FAILED = "failed", _("Could not be processed")
 
+    class Reason(models.TextChoices):
+        """Why a message was flagged or not answered, shown in the reader's language.
+
+        The technical particulars (a header, a parser defect, a bounce's diagnostic) stay in
+        ``detail`` as the mail system wrote them.
+        """
+
+        UNREADABLE = "unreadable", _("The message could not be read")
+        NO_ORGANISATION = "no_organisation", _("No organisation receives mail at these addresses")
+        NO_SENDER = "no_sender", _("No sender address to answer")
+        ERROR = "error", _("Processing stopped with an error")
+        RECEIPT_WITHHELD = (
+            "receipt_withheld",
+            _("Receipt withheld: too many automatic mails to this address"),
+        )
+        AUTO_REPLY = "auto_reply", _("Auto-reply or out-of-office")
+        AUTO_GENERATED = "auto_generated", _("Sent by a machine")
+        BULK = "bulk", _("Bulk mail")
+        LIST = "list", _("Mailing list")
+        DELIVERY_REPORT = "delivery_report", _("Delivery report")
+        BOUNCE = "bounce", _("Delivery failure of a mail sent from here")
+        BOUNCE_UNMATCHED = "bounce_unmatched", _("Delivery failure of a mail not sent from here")
+
     organisation = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("organisation"),
@@ -179,7 +202,8 @@ class InboundEmail(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.RECEIVED, db_index=True
     )
-    detail = models.TextField(_("detail"), blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason, blank=True)
+    detail = models.TextField(_("technical detail"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     ticket = models.ForeignKey(
         "tickets.Ticket",

@@ -542,8 +542,12 @@ def add_customer_message(
     return message
 
 
-def add_automatic_message(ticket: Ticket, *, body: str, reason: str) -> Message:
-    """An auto-reply or similar arrived on a case: shown, never answered, never reopens it."""
+def add_automatic_message(ticket: Ticket, *, body: str, reason: str, kind: str = "") -> Message:
+    """An auto-reply or similar arrived on a case: shown, never answered, never reopens it.
+
+    ``kind`` says what sort of automatic mail it is (an ``InboundEmail.Reason`` code, shown in
+    the reader's language); ``reason`` is the header or pattern that told.
+    """
     with batch.atomic():
         ticket = _lock(ticket)
         message = batch.create_keyed(
@@ -557,7 +561,12 @@ def add_automatic_message(ticket: Ticket, *, body: str, reason: str) -> Message:
             )
         )
         _event(
-            ticket, TicketEvent.Kind.AUTOMATIC, label="Nåbar", reason=reason, message_id=message.pk
+            ticket,
+            TicketEvent.Kind.AUTOMATIC,
+            label="Nåbar",
+            auto_kind=kind,
+            reason=reason,
+            message_id=message.pk,
         )
     return message
 

@@ -361,6 +361,7 @@ def test_a_message_that_fails_in_a_batch_costs_only_itself(monkeypatch):
     rows = {r.header_message_id: r for r in InboundEmail.objects.filter(organisation=org)}
     assert rows["f2@example.se"].status == InboundEmail.Status.FAILED
     assert "broken" in rows["f2@example.se"].detail
+    assert rows["f2@example.se"].reason == InboundEmail.Reason.ERROR
     others = [rows[f"f{n}@example.se"] for n in (0, 1, 3, 4)]
     assert {r.status for r in others} == {InboundEmail.Status.NEW_CASE}
     # Rolled back once and done again one by one: nothing twice, nothing for the failed mail.

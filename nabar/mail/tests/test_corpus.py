@@ -63,7 +63,7 @@ def test_every_corpus_message_is_ingested_into_a_known_outcome(organisation, ali
             InboundEmail.Status.PROCESSING,
         }, inbound.pk
         if inbound.status == InboundEmail.Status.FAILED:
-            assert inbound.detail  # flagged with a reason, raw bytes kept
+            assert inbound.reason  # flagged with a reason, raw bytes kept
             assert len(inbound.raw) > 0
 
     # Identical files in the corpus are one message; every distinct one has an outcome.

@@ -206,6 +206,8 @@ def test_an_auto_reply_is_recognised_and_never_answered(organisation, alice):
     )
 
     assert inbound.status == InboundEmail.Status.AUTOMATIC
+    assert inbound.reason == InboundEmail.Reason.AUTO_REPLY
+    assert inbound.detail == "Auto-Submitted: auto-replied"
     assert Ticket.objects.count() == 0
     assert django_mail.outbox == []
 
@@ -225,6 +227,7 @@ def test_an_auto_reply_on_a_case_is_shown_there_but_does_not_reopen_it(organisat
     )
 
     assert inbound.status == InboundEmail.Status.AUTOMATIC
+    assert inbound.reason == InboundEmail.Reason.AUTO_REPLY
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED
     assert (
@@ -250,7 +253,8 @@ def test_an_autoresponder_without_headers_cannot_start_a_mail_loop(organisation,
         to_address="robot@example.com", kind=OutboundEmail.Kind.RECEIPT
     )
     assert receipts.count() == 3
-    assert InboundEmail.objects.filter(detail__contains="receipt withheld").count() == 7
+    withheld = InboundEmail.objects.filter(reason=InboundEmail.Reason.RECEIPT_WITHHELD)
+    assert withheld.count() == 7
 
 
 def test_a_bounce_of_our_receipt_is_shown_on_the_case(organisation, alice):
@@ -284,8 +288,49 @@ def test_a_message_that_cannot_be_understood_is_kept_raw_and_flagged(organisatio
 
     assert inbound.status == InboundEmail.Status.FAILED
     assert bytes(inbound.raw) == raw
-    assert inbound.detail
+    assert inbound.reason == InboundEmail.Reason.NO_SENDER  # nothing in it says who wrote
     assert Ticket.objects.count() == 0
+
+
+def test_a_mail_without_a_sender_is_flagged_with_the_reason_in_the_readers_language(
+    client, organisation, dave
+):
+    raw = b"To: kontakt@exempel.example\r\nSubject: Hej\r\n\r\nVem skrev detta?\r\n"
+    inbound = receive(raw, organisation)
+
+    assert inbound.status == InboundEmail.Status.FAILED
+    assert inbound.reason == InboundEmail.Reason.NO_SENDER
+    client.force_login(dave.user)
+    url = reverse("admin:mail_inboundemail_changelist") + "?reason__exact=no_sender"
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Ingen avsändaradress att svara till" in swedish
+    assert "no sender address" not in swedish.lower()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No sender address to answer" in english
+
+
+def test_an_auto_reply_on_a_case_says_what_it_was_in_the_agents_language(
+    client, organisation, alice
+):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+    receipt = OutboundEmail.objects.get(kind=OutboundEmail.Kind.RECEIPT)
+    receive(
+        eml(
+            subject="Frånvaro",
+            headers=f"In-Reply-To: <{receipt.rfc_message_id}>\r\nAuto-Submitted: auto-replied",
+            body="Jag är ledig till måndag.",
+        ),
+        organisation,
+    )
+    client.force_login(alice.user)
+
+    swedish = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Automatisk e-post mottagen och inte besvarad: Autosvar eller frånvaromeddelande" in (
+        swedish
+    )
+    english = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Automatic mail received and not answered: Auto-reply or out-of-office" in english
+    assert "(Auto-Submitted: auto-replied)" in english
 
 
 def test_a_processed_message_is_never_processed_twice(organisation, alice):
@@ -312,7 +357,8 @@ def test_a_mail_to_an_address_no_organisation_uses_is_flagged(db, organisation):
 
     stored.refresh_from_db()
     assert stored.status == InboundEmail.Status.FAILED
-    assert "no organisation" in stored.detail
+    assert stored.reason == InboundEmail.Reason.NO_ORGANISATION
+    assert stored.detail == "someone@elsewhere.example"
 
 
 def test_the_unprocessed_mail_list_speaks_the_admins_language(client, organisation, dave):
@@ -321,14 +367,18 @@ def test_the_unprocessed_mail_list_speaks_the_admins_language(client, organisati
     url = reverse("admin:mail_inboundemail_changelist") + "?status__exact=failed"
 
     swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
-    for heading in ("Mottaget", "Från-adress", "Ämne", "Status", "Detalj", "Storlek (byte)"):
+    headings = ("Mottaget", "Från-adress", "Ämne", "Status", "Orsak", "Tekniska detaljer")
+    for heading in (*headings, "Storlek (byte)"):
         assert f">{heading}<" in swedish, heading
     assert "Kunde inte behandlas" in swedish
+    assert "Ingen organisation tar emot e-post på de här adresserna" in swedish  # the reason
     assert "Behandla den valda e-posten igen" in swedish  # the retry button
 
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    for heading in ("Received", "From address", "Subject", "Detail", "Size (bytes)"):
+    headings = ("Received", "From address", "Subject", "Reason", "Technical detail")
+    for heading in (*headings, "Size (bytes)"):
         assert f">{heading}<" in english, heading
+    assert "No organisation receives mail at these addresses" in english
 
 
 def test_a_run_overtaken_by_a_restart_does_not_make_a_second_case(
