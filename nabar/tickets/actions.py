@@ -76,7 +76,7 @@ def _store_attachments(message: Message, files: Sequence[UploadedFile]) -> None:
             size=upload.size or 0,
         )
         attachment.file.save(upload.name or "attachment", upload, save=False)
-        attachment.save()
+        batch.create(attachment)  # the file is stored now, the row with the batch's rows
 
 
 def _customer_message(

@@ -8,6 +8,7 @@ the same cases, owners, receipts, timelines and clocks.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from nabar.mail import intake, tokens
 from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.sla.models import CaseClock
 from nabar.tickets import actions
-from nabar.tickets.models import Message, Ticket
+from nabar.tickets.models import Attachment, Message, Ticket
 from nabar.waits.models import WaitPrediction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -151,6 +152,10 @@ def outcome(org: Organisation) -> dict[str, object]:
                 if ticket.expected_reply_until
                 else None,
                 "announced": WaitPrediction.objects.filter(ticket=ticket).count(),
+                "attachments": sorted(
+                    (a.filename, a.content_type, a.size, hashlib.sha256(a.file.read()).hexdigest())
+                    for a in Attachment.objects.filter(message__ticket=ticket)
+                ),
             }
         )
     receipts = sorted(
@@ -164,7 +169,12 @@ def outcome(org: Organisation) -> dict[str, object]:
         for o in OutboundEmail.objects.filter(organisation=org, kind=OutboundEmail.Kind.RECEIPT)
     )
     statuses = sorted(
-        (row.header_message_id.split(".")[0], row.status, row.ticket.number if row.ticket else None)
+        (
+            row.header_message_id.split(".")[0],
+            row.status,
+            row.reason,
+            row.ticket.number if row.ticket else None,
+        )
         for row in InboundEmail.objects.filter(organisation=org).select_related("ticket")
     )
     return {"cases": cases, "receipts": receipts, "statuses": statuses}
@@ -299,7 +309,7 @@ def test_answers_to_existing_cases_end_the_same_in_a_batch_as_one_by_one(caplog)
     expected = outcome(single)
     assert outcome(batched) == expected
     assert counts == {"follow_up": 8, "automatic": 1}
-    landed = {prefix: number for prefix, _status, number in expected["statuses"]}
+    landed = {prefix: number for prefix, _status, _reason, number in expected["statuses"]}
     assert landed["a8"] == expected["cases"][2]["number"]  # the receipt's case
     assert landed["a9"] == landed["k2"]  # Karin's second case
     first, second, fourth = expected["cases"][0], expected["cases"][1], expected["cases"][3]
