@@ -59,7 +59,9 @@ class Organisation(models.Model):
         default="NB",
         validators=[RegexValidator(r"^[A-Z]{1,6}$", _("Use 1 to 6 capital letters A-Z."))],
     )
-    next_case_number = models.PositiveIntegerField(default=1001, editable=False)
+    next_case_number = models.PositiveIntegerField(
+        _("next case number"), default=1001, editable=False
+    )
     time_zone = models.CharField(_("time zone"), max_length=60, default="Europe/Stockholm")
     opening_hours = models.JSONField(
         _("opening hours"),
@@ -87,7 +89,9 @@ class Organisation(models.Model):
         _("stand-in takes over after (hours away)"), default=4
     )
     # When the sweeper last queued a retraining of the category classifier (one at a time).
-    triage_retrain_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    triage_retrain_requested_at = models.DateTimeField(
+        _("classifier retraining requested"), null=True, blank=True, editable=False
+    )
     language_fallback_team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team for languages nobody speaks"),
@@ -96,7 +100,7 @@ class Organisation(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -139,7 +143,12 @@ class Team(models.Model):
         _("assignment"), max_length=16, choices=Strategy, default=Strategy.LOAD_BALANCED
     )
     last_assigned = models.ForeignKey(
-        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Agent",
+        verbose_name=_("last given a case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -164,7 +173,9 @@ class Agent(models.Model):
         AWAY = "away", _("Away")
         OFF = "off", _("Off work")
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user")
+    )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.CASCADE,
@@ -185,7 +196,7 @@ class Agent(models.Model):
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     skills = models.JSONField(_("skills"), default=list, blank=True)
-    away_since = models.DateTimeField(null=True, blank=True, editable=False)
+    away_since = models.DateTimeField(_("away since"), null=True, blank=True, editable=False)
     back_on = models.DateField(_("back on"), null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(_("open cases at most"), default=40)
     chat_capacity = models.PositiveSmallIntegerField(_("chats at the same time at most"), default=3)

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 class Customer(models.Model):
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="customers"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="customers",
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -38,14 +41,28 @@ class ContactPoint(models.Model):
         PHONE = "phone", _("Phone")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
-    kind = models.CharField(max_length=8, choices=Kind)
-    value = models.CharField(max_length=254, help_text=_("Normalised: lower-case e-mail, digits."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind)
+    value = models.CharField(
+        _("address or number"),
+        max_length=254,
+        help_text=_("Normalised: lower-case e-mail, digits."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "kind", "value"], name="contact_point_unique_per_org"

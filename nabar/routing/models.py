@@ -28,7 +28,10 @@ class RoutingRule(models.Model):
         CONTAINS_ANY = "contains_any", _("contains any of")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="routing_rules"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
     )
     position = models.PositiveIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=120)
@@ -93,9 +96,12 @@ class UrgencyWords(models.Model):
         HIGH = "high", _("High")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="urgency_words"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="urgency_words",
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("order"), default=0)
     key = models.SlugField(_("short name"), max_length=40)
     label_sv = models.CharField(_("label (Swedish)"), max_length=120)
     label_en = models.CharField(_("label (English)"), max_length=120)
@@ -145,14 +151,17 @@ class TriageClassifier(models.Model):
     """
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="triage_classifiers"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="triage_classifiers",
     )
     trained_at = models.DateTimeField(_("trained at"), auto_now_add=True)
     cases_used = models.PositiveIntegerField(_("cases used"))
     labels = models.JSONField(_("categories"), default=list)
     accuracy = models.FloatField(_("accuracy"), null=True, blank=True)
     threshold = models.FloatField(_("confidence for automatic routing"))
-    blob = models.BinaryField()
+    blob = models.BinaryField(_("trained model"))
     is_current = models.BooleanField(_("current"), default=True)
 
     objects = TriageClassifierQuerySet.as_manager()

@@ -25,7 +25,10 @@ class SlaPolicy(models.Model):
     """Reply targets for one channel, for one priority or (blank) for every priority."""
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="sla_policies"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
     priority = models.CharField(
@@ -37,7 +40,7 @@ class SlaPolicy(models.Model):
     hours = models.CharField(
         _("the clock runs"), max_length=10, choices=ClockHours, default=ClockHours.BUSINESS
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -78,7 +81,10 @@ class Holiday(models.Model):
     """A day an organisation is closed, beside the built-in Swedish public holidays."""
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="sla_holidays"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="sla_holidays",
     )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=80)
@@ -116,19 +122,21 @@ class CaseClock(models.Model):
 
     RESPONSE_KINDS = (Kind.FIRST_RESPONSE, Kind.NEXT_RESPONSE)
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
-    kind = models.CharField(max_length=20, choices=Kind)
-    target = models.DurationField()
-    hours = models.CharField(max_length=10, choices=ClockHours)
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField()
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="sla_clocks"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    target = models.DurationField(_("target"))
+    hours = models.CharField(_("the clock runs"), max_length=10, choices=ClockHours)
+    started_at = models.DateTimeField(_("started"))
+    due_at = models.DateTimeField(_("due"))
     # When the owner is warned: a quarter of the target (at most an hour) of open time before due.
-    warn_at = models.DateTimeField()
-    paused_since = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(_("warning time"))
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused (seconds)"), default=0)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
 
     objects = CaseClockQuerySet.as_manager()
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from nabar.tickets.models import Ticket, TicketEvent
 
@@ -10,6 +11,10 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ("number", "subject")
     list_select_related = ("organisation", "owner__user")
     readonly_fields = ("public_token", "submission_key")
+
+    @admin.display(description=_("case number"), ordering="number")
+    def reference(self, obj: Ticket) -> str:
+        return obj.reference
 
 
 @admin.register(TicketEvent)

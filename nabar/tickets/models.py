@@ -51,11 +51,17 @@ class Ticket(models.Model):
     OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="tickets"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     number = models.PositiveIntegerField(_("case number"))
     requester = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     owner = models.ForeignKey(
         "accounts.Agent",
@@ -66,7 +72,12 @@ class Ticket(models.Model):
         related_name="owned_tickets",
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
     )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
     priority = models.CharField(
@@ -75,30 +86,42 @@ class Ticket(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
-    public_token = models.CharField(max_length=64, unique=True, default=new_public_token)
-    submission_key = models.CharField(max_length=64, blank=True, default="")
-    # Expected first reply, as announced to the customer (a range).
-    expected_reply_from = models.DateTimeField(null=True, blank=True)
-    expected_reply_until = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    last_customer_message_at = models.DateTimeField(null=True, blank=True)
-    solved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    handoff_count = models.PositiveSmallIntegerField(default=0)
-    owner_since = models.DateTimeField(null=True, blank=True)
-    category = models.CharField(_("category"), max_length=80, blank=True)
-    category_confidence = models.FloatField(null=True, blank=True)
-    category_set_by = models.CharField(max_length=12, blank=True)  # "" | "model" | "agent" | "rule"
-    needs_triage = models.BooleanField(default=False)
-    tags = models.JSONField(default=list, blank=True)
-    handover_note = models.TextField(blank=True)
-    handover_from = models.CharField(max_length=200, blank=True)
-    merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_cases"
+    public_token = models.CharField(
+        _("key of the customer's link"), max_length=64, unique=True, default=new_public_token
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    submission_key = models.CharField(
+        _("form submission key"), max_length=64, blank=True, default=""
+    )
+    # Expected first reply, as announced to the customer (a range).
+    expected_reply_from = models.DateTimeField(_("expected reply, earliest"), null=True, blank=True)
+    expected_reply_until = models.DateTimeField(_("expected reply, latest"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(
+        _("last message from the customer"), null=True, blank=True
+    )
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    handoff_count = models.PositiveSmallIntegerField(_("hand-offs"), default=0)
+    owner_since = models.DateTimeField(_("owner since"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=80, blank=True)
+    category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
+    # "" | "model" | "agent" | "rule"
+    category_set_by = models.CharField(_("category set by"), max_length=12, blank=True)
+    needs_triage = models.BooleanField(_("needs sorting"), default=False)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    handover_note = models.TextField(_("hand-over note"), blank=True)
+    handover_from = models.CharField(_("handed over by"), max_length=200, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -153,23 +176,39 @@ class Message(models.Model):
         PERSON = "person", _("A person")
         AUTOMATION = "automation", _("An automation")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=4, choices=Direction)
-    channel = models.CharField(max_length=10, choices=Channel)
-    written_by = models.CharField(max_length=10, choices=WrittenBy, default=WrittenBy.PERSON)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    written_by = models.CharField(
+        _("written by"), max_length=10, choices=WrittenBy, default=WrittenBy.PERSON
+    )
     author_agent = models.ForeignKey(
-        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Agent",
+        verbose_name=_("author (agent)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     author_customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "customers.Customer",
+        verbose_name=_("author (customer)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    author_name = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    author_name = models.CharField(_("author's name"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
     # The quoted history and signature folded away from an e-mail, one click away.
-    quoted_text = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    quoted_text = models.TextField(_("quoted text"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
         indexes = [
             # The reply rate of the agents working now (expected reply times).
@@ -193,12 +232,18 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -228,16 +273,27 @@ class TicketEvent(models.Model):
         ADDRESS_LINKED = "address_linked", _("Address linked to a customer")
         CUSTOMERS_MERGED = "customers_merged", _("Customers merged")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind)
-    actor_agent = models.ForeignKey(
-        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
     )
-    actor_label = models.CharField(max_length=200, blank=True)
-    data: models.JSONField[dict[str, Any]] = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    actor_agent = models.ForeignKey(
+        "accounts.Agent",
+        verbose_name=_("agent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("done by"), max_length=200, blank=True)
+    data: models.JSONField[dict[str, Any]] = models.JSONField(
+        _("details"), default=dict, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -257,18 +313,33 @@ class Alert(models.Model):
         OTHER = "other", _("Other")
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="alerts"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
     )
-    recipient = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE, related_name="alerts")
+    recipient = models.ForeignKey(
+        "accounts.Agent",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+        Ticket,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
     )
-    kind = models.CharField(max_length=20, choices=Kind)
-    text = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    text = models.CharField(_("text"), max_length=500)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
         constraints = [

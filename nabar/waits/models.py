@@ -12,12 +12,16 @@ class WaitPrediction(models.Model):
     """One announced wait (a median and a 90th percentile) and, later, the real wait."""
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
     # Kept when a case is erased: the accuracy figures do not identify anyone.
     ticket = models.ForeignKey(
         "tickets.Ticket",
+        verbose_name=_("case"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -27,7 +31,7 @@ class WaitPrediction(models.Model):
     predicted_at = models.DateTimeField(_("predicted at"))
     median_seconds = models.FloatField(_("most likely wait (s)"))
     p90_seconds = models.FloatField(_("latest wait (s)"))
-    enough_data = models.BooleanField(default=True)
+    enough_data = models.BooleanField(_("enough data"), default=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     abandoned = models.BooleanField(_("gave up"), default=False)
     waited_seconds = models.FloatField(_("real wait (s)"), null=True, blank=True)
