@@ -164,7 +164,10 @@ def business_time_between(start: datetime, end: datetime, hours: BusinessHours) 
     if end <= start:
         return -business_time_between(end, start, hours) if end < start else timedelta(0)
     total = timedelta(0)
-    days = (end - start).days + 3
+    # Local days, not 24-hour spans: a day the clocks go forward has 23 hours, so 23 hours can
+    # reach a third local day.
+    zone = hours.zone
+    days = (end.astimezone(zone).date() - start.astimezone(zone).date()).days + 3
     for begin, finish in _from(start, hours, days=days):
         if begin >= end:
             break
