@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactConfig(AppConfig):
     name = "nabar.contact"
+    verbose_name = _("Contact page")
     label = "contact"

@@ -1,4 +1,4 @@
-"""Every field and model of Nåbar's own apps has a label the reader sees in their language.
+"""Every app, field and model of Nåbar's own apps has a label the reader sees in their language.
 
 Django shows a field's ``verbose_name`` as the admin's column heading and a form's label, and a
 model's ``verbose_name`` (and plural) as the admin's titles. A field without one is shown by its
@@ -62,7 +62,11 @@ def labelled_fields(model: type[models.Model]) -> Iterator[Field]:
 
 
 def labels() -> Iterator[tuple[str, object]]:
-    """(where, label) for every field and model label of the project's own apps."""
+    """(where, label) for every app, field and model label of the project's own apps."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("nabar."):
+            # The admin's index and sidebar head each app's models with this name.
+            yield f"{config.label} app", config.verbose_name
     for model in own_models():
         opts = model._meta
         yield f"{opts.label} verbose_name", opts.verbose_name

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import pre_delete
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketsConfig(AppConfig):
     name = "nabar.tickets"
+    verbose_name = _("Cases")
     label = "tickets"
 
     def ready(self) -> None:
