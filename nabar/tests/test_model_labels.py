@@ -202,3 +202,17 @@ def test_a_swedish_admin_sees_swedish_headings_on_the_case_clocks(client, organi
         "Stopped",
         "Breached",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_index_names_nabar_and_its_parts_in_the_readers_language(client, dave):
+    client.force_login(dave.user)
+    url = reverse("admin:index")
+
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    for name in ("Nåbar-administration", "Ärenden", "E-post", "Organisationer och personal"):
+        assert name in swedish, name
+    assert "Django" not in swedish.split("<body", 1)[1]
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for name in ("Nåbar administration", "Cases", "E-mail", "Organisations and staff"):
+        assert name in english, name
