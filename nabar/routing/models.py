@@ -67,6 +67,23 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def conditions_shown(self) -> list[dict[str, Any]]:
+        """The conditions in the reader's language: "Words in the message contains any of"."""
+        fields, ops = dict(self.Field.choices), dict(self.Op.choices)
+        return [
+            {
+                "field": fields.get(c["field"], c["field"]),
+                "op": ops.get(c["op"], c["op"]),
+                "value": c["value"],
+            }
+            for c in self.conditions
+        ]
+
+    def priority_shown(self) -> str:
+        from nabar.tickets.models import Ticket
+
+        return str(dict(Ticket.Priority.choices).get(self.set_priority, self.set_priority))
+
     def as_rule(self) -> pure.Rule:
         """The pure value the routing decision works on."""
         return pure.Rule(

@@ -38,7 +38,7 @@ def test_an_admin_adds_a_rule_in_the_product_and_it_routes_the_next_case(
             "op_1": "contains_any",
             "value_1": "faktura, räkning",
             "set_team": billing.pk,
-            "set_priority": "",
+            "set_priority": "high",
             "stop": "on",
             "is_active": "on",
         },
@@ -51,8 +51,12 @@ def test_an_admin_adds_a_rule_in_the_product_and_it_routes_the_next_case(
     ]
     ticket = open_case(organisation, body="Min räkning är för hög.")
     assert ticket.team == billing
-    page = dave_client.get(reverse("routing:settings"))
-    assert "Fakturor" in page.content.decode()
+    page = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="sv")
+    assert "Ord i meddelandet innehåller något av “faktura, räkning”" in page.content.decode()
+    assert "contains_any" not in page.content.decode()
+    assert "prioritet hög" in page.content.decode()
+    page = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Words in the message contains any of “faktura, räkning”" in page.content.decode()
 
 
 def test_a_rule_without_an_action_or_value_is_refused_and_keeps_what_was_typed(dave_client):
