@@ -368,21 +368,24 @@ def record(ticket: Ticket, decision: Decision) -> None:
             [*leads, decision.owner],
             ticket=ticket,
             kind=Alert.Kind.URGENT,
-            text=f"{ticket.reference}: {', '.join(sv for _, sv in decision.urgent_labels)}",
+            data={
+                "labels_en": [en for en, _ in decision.urgent_labels],
+                "labels_sv": [sv for _, sv in decision.urgent_labels],
+            },
         )
     if not decision.language_spoken:
         raise_alert(
             leads,
             ticket=ticket,
             kind=Alert.Kind.LANGUAGE,
-            text=f"{ticket.reference}: {decision.language}",
+            data={"language": decision.language},
         )
     if decision.nobody_available:
         raise_alert(
             leads,
             ticket=ticket,
             kind=Alert.Kind.NOBODY,
-            text=f"{ticket.reference}: {decision.team.name if decision.team else ''}",
+            data={"team": decision.team.name if decision.team else ""},
         )
 
 

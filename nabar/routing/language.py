@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
@@ -16,6 +19,20 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "sv", "en", "fi", "ar", "so", "fa", "pl", "es", "de",
     "da", "nb", "nn", "is", "et", "fr", "it", "pt", "nl", "ru", "uk", "tr", "ur", "hi", "zh",
 )  # fmt: skip
+
+# Names of the languages Django's own list leaves out, in the reader's language.
+_MORE_NAMES = {"so": _("Somali")}
+
+
+def language_name(code: str) -> str:
+    """A language's name in the active language ("Finska", "Finnish"), else its code."""
+    if code in _MORE_NAMES:
+        return str(_MORE_NAMES[code])
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
 
 # Fewer letters than this carries too little signal; we say so instead of guessing.
 MIN_LETTERS = 12

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.lib import batch
@@ -456,26 +455,17 @@ def _claim(field: str, due_field: str, now: datetime) -> list[CaseClock]:
     return claimed
 
 
-def _kind_text(case_clock: CaseClock) -> str:
-    return str(case_clock.get_kind_display()).lower()
-
-
 def _warn(case_clock: CaseClock) -> None:
     ticket = case_clock.ticket
     owner = ticket.owner
     recipients = [owner, _stand_in(owner)] if owner else team_leads(ticket)
-    text = _("%(case)s: the %(kind)s is due at %(due)s, in less than %(left)s.") % {
-        "case": ticket.reference,
-        "kind": _kind_text(case_clock),
+    left = max(int(warning_window(case_clock.target).total_seconds() // 60), 1)
+    data = {
+        "clock": case_clock.kind,
         "due": _local(case_clock.due_at, ticket.organisation),
-        "left": _minutes(warning_window(case_clock.target)),
+        "left_minutes": left,
     }
-    raise_alert(recipients, ticket=ticket, kind=Alert.Kind.BREACH_SOON, text=text)
-
-
-def _minutes(value: timedelta) -> str:
-    minutes = max(int(value.total_seconds() // 60), 1)
-    return _("%(n)d min") % {"n": minutes}
+    raise_alert(recipients, ticket=ticket, kind=Alert.Kind.BREACH_SOON, data=data)
 
 
 def _breach(case_clock: CaseClock) -> bool:
@@ -491,20 +481,13 @@ def _breach(case_clock: CaseClock) -> bool:
 
         assign_ticket(ticket, owner=stand_in, agent=None, reason="stand_in_after_breach")
         moved = True
-    text = _("%(case)s: the %(kind)s was due at %(due)s and nobody has answered.") % {
-        "case": ticket.reference,
-        "kind": _kind_text(case_clock),
-        "due": _local(case_clock.due_at, ticket.organisation),
-    }
+    data = {"clock": case_clock.kind, "due": _local(case_clock.due_at, ticket.organisation)}
     if moved and owner is not None and stand_in is not None:
-        text += " " + _("%(owner)s is away; %(stand_in)s has the case now.") % {
-            "owner": owner.name,
-            "stand_in": stand_in.name,
-        }
+        data.update(owner=owner.name, stand_in=stand_in.name)
     recipients: list[Agent | None] = list(team_leads(ticket)) or [owner]
     if moved:
         recipients.append(stand_in)
-    raise_alert(recipients, ticket=ticket, kind=Alert.Kind.BREACHED, text=text)
+    raise_alert(recipients, ticket=ticket, kind=Alert.Kind.BREACHED, data=data)
     return moved
 
 

@@ -639,7 +639,7 @@ def transfer_ticket(
         raise TransferRefused("note")
     if to_owner is None and to_team is None:
         raise TransferRefused("target")
-    loop = ""
+    loop: dict[str, str] = {}
     with transaction.atomic():
         ticket = _lock(ticket)
         if to_owner is None:
@@ -652,7 +652,7 @@ def transfer_ticket(
         ):
             raise TransferRefused("same")
         if to_owner is not None and not transfer_allowed(holders(ticket), to=to_owner.pk):
-            loop = f"{ticket.reference}: {agent.name} → {to_owner.name}"
+            loop = {"by": agent.name, "back_to": to_owner.name}
         if not loop:
             previous = ticket.owner
             previous_team = ticket.team
@@ -686,11 +686,11 @@ def transfer_ticket(
                     team_leads(ticket),
                     ticket=ticket,
                     kind=Alert.Kind.HANDOFFS,
-                    text=f"{ticket.reference}: {ticket.handoff_count}",
+                    data={"handoffs": ticket.handoff_count},
                 )
             _tell_customer_new_owner(ticket, why=why)
     if loop:
-        raise_alert(team_leads(ticket), ticket=ticket, kind=Alert.Kind.HANDOFFS, text=loop)
+        raise_alert(team_leads(ticket), ticket=ticket, kind=Alert.Kind.HANDOFFS, data=loop)
         raise TransferRefused("loop")
     return ticket
 
@@ -817,7 +817,7 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
                 team_leads(ticket),
                 ticket=ticket,
                 kind=Alert.Kind.NOBODY,
-                text=f"{ticket.reference}: {absent.name}",
+                data={"absent": absent.name},
             )
         if reason == "away" and stand_in is not None:
             _tell_customer_new_owner(ticket, why="", away=True, away_until=absent.back_on)

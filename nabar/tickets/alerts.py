@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent
 from nabar.tickets.models import Alert, Ticket
@@ -15,13 +18,20 @@ def raise_alert(
     *,
     ticket: Ticket | None,
     kind: Alert.Kind,
-    text: str,
+    data: dict[str, Any],
 ) -> list[Alert]:
     """Alert each recipient once; an unread alert of the same kind about the same case is kept.
+
+    ``data`` holds the particulars (see ``describe``), so each reader gets the alert in their
+    own language; ``text`` keeps it in English for the admin.
 
     Safe to call again and again (sweeps, several workers): the database refuses a second
     unread alert of one kind for one person and case, and that refusal is not an error.
     """
+    if ticket is not None:
+        data = {"case": ticket.reference, **data}
+    with translation.override("en"):
+        text = describe(kind, data)
     raised: list[Alert] = []
     seen: set[int] = set()
     for agent in recipients:
@@ -38,6 +48,7 @@ def raise_alert(
                         ticket=ticket,
                         kind=kind,
                         text=text[:500],
+                        data=data,
                     )
                 )
         except IntegrityError:
@@ -49,3 +60,58 @@ def team_leads(ticket: Ticket) -> list[Agent]:
     """Who leads the case's team, else the organisation's default team."""
     team = ticket.team or ticket.organisation.default_team
     return [team.lead] if team is not None and team.lead is not None else []
+
+
+def describe(kind: str, data: dict[str, Any]) -> str:
+    """An alert in the active language, from its kind and particulars."""
+    case = data.get("case", "")
+    if kind == Alert.Kind.URGENT:
+        labels = data.get("labels_sv" if translation.get_language() == "sv" else "labels_en", [])
+        return _("%(case)s: %(rules)s") % {"case": case, "rules": ", ".join(labels)}
+    if kind == Alert.Kind.LANGUAGE:
+        from nabar.routing.language import language_name
+
+        return _("%(case)s is written in “%(language)s”, which nobody here writes.") % {
+            "case": case,
+            "language": language_name(data.get("language", "")),
+        }
+    if kind == Alert.Kind.NOBODY and "absent" in data:
+        return _(
+            "%(name)s cannot take %(case)s and has no stand-in: it waits in the team queue."
+        ) % {
+            "case": case,
+            "name": data["absent"],
+        }
+    if kind == Alert.Kind.NOBODY:
+        return _("%(case)s waits in the queue of %(team)s: nobody there is available.") % {
+            "case": case,
+            "team": data.get("team", ""),
+        }
+    if kind == Alert.Kind.HANDOFFS and "back_to" in data:
+        return _(
+            "%(case)s: %(name)s tried to hand it back to %(back_to)s, who had it before. "
+            "The hand-over was refused."
+        ) % {"case": case, "name": data.get("by", ""), "back_to": data["back_to"]}
+    if kind == Alert.Kind.HANDOFFS:
+        return _("%(case)s has been handed over %(n)s times.") % {
+            "case": case,
+            "n": data.get("handoffs", ""),
+        }
+    if kind in (Alert.Kind.BREACH_SOON, Alert.Kind.BREACHED):
+        from nabar.sla.models import CaseClock
+
+        clock = dict(CaseClock.Kind.choices).get(data.get("clock", ""), "")
+        values = {"case": case, "kind": str(clock).lower(), "due": data.get("due", "")}
+        if kind == Alert.Kind.BREACH_SOON:
+            return _("%(case)s: the %(kind)s is due at %(due)s, in less than %(left)s.") % {
+                **values,
+                "left": _("%(n)d min") % {"n": data.get("left_minutes", 1)},
+            }
+        text = _("%(case)s: the %(kind)s was due at %(due)s and nobody has answered.") % values
+        if data.get("stand_in"):
+            text += " " + _("%(owner)s is away; %(stand_in)s has the case now.") % {
+                "owner": data.get("owner", ""),
+                "stand_in": data["stand_in"],
+            }
+        return text
+    return str(case)

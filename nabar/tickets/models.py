@@ -333,7 +333,10 @@ class Alert(models.Model):
         related_name="alerts",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    # In English, for the admin and for search; the alerts page says it in the reader's language
+    # from ``data`` (``message``).
     text = models.CharField(_("text"), max_length=500)
+    data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -353,3 +356,9 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def message(self) -> str:
+        """What happened, in the active language."""
+        from nabar.tickets.alerts import describe
+
+        return describe(self.kind, self.data) if self.data else self.text

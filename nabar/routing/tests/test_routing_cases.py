@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nabar.accounts.actions import set_availability
 from nabar.accounts.models import Agent, Organisation, Team
@@ -147,7 +147,15 @@ def test_a_language_nobody_writes_goes_to_the_fallback_team_flagged_and_told(
     assert ticket.language == "so"
     assert ticket.team == fallback
     assert "language:so" in ticket.tags
-    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.LANGUAGE, ticket=ticket).exists()
+    alert = Alert.objects.get(recipient=bob, kind=Alert.Kind.LANGUAGE, ticket=ticket)
+    with translation.override("sv"):
+        assert alert.message() == (
+            f"{ticket.reference} är skrivet på ”Somaliska”, som ingen här skriver."
+        )
+    with translation.override("en"):
+        assert alert.message() == (
+            f"{ticket.reference} is written in “Somali”, which nobody here writes."
+        )
     receipt = mail.outbox[0]
     assert "Nobody here writes your language" in receipt.body
 
@@ -171,7 +179,16 @@ def test_when_everyone_is_away_the_case_waits_in_the_team_queue_and_the_lead_is_
 
     assert ticket.owner is None
     assert ticket.team == organisation.default_team
-    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.NOBODY, ticket=ticket).exists()
+    alert = Alert.objects.get(recipient=bob, kind=Alert.Kind.NOBODY, ticket=ticket)
+    team = organisation.default_team.name
+    with translation.override("sv"):
+        assert alert.message() == (
+            f"{ticket.reference} väntar i kön hos {team}: ingen där är tillgänglig."
+        )
+    with translation.override("en"):
+        assert alert.message() == (
+            f"{ticket.reference} waits in the queue of {team}: nobody there is available."
+        )
     assert ticket.expected_reply_until is not None
     assert "waits in the queue" in mail.outbox[0].body or "väntar i kön" in mail.outbox[0].body
 
@@ -182,7 +199,11 @@ def test_urgent_wording_raises_priority_and_alerts_the_lead(organisation, alice,
     ticket = open_case(organisation, body="Mitt konto är kapat och någon har tagit pengar!")
 
     assert ticket.priority == Ticket.Priority.URGENT
-    assert Alert.objects.filter(recipient=bob, kind=Alert.Kind.URGENT, ticket=ticket).exists()
+    alert = Alert.objects.get(recipient=bob, kind=Alert.Kind.URGENT, ticket=ticket)
+    with translation.override("sv"):
+        assert alert.message().startswith(f"{ticket.reference}: Kapat eller låst konto")
+    with translation.override("en"):
+        assert alert.message().startswith(f"{ticket.reference}: Hijacked or locked account")
     assert ticket.events.filter(kind=TicketEvent.Kind.URGENT).exists()
 
 
@@ -256,7 +277,12 @@ def test_a_transfer_back_is_refused_and_the_third_hand_off_alerts_the_lead(
     actions.transfer_ticket(ticket, agent=first, note="Till dig.", to_owner=second)
     with pytest.raises(actions.TransferRefused, match="loop"):
         actions.transfer_ticket(ticket, agent=second, note="Tillbaka.", to_owner=first)
-    assert Alert.objects.filter(recipient=dave, kind=Alert.Kind.HANDOFFS).exists()
+    loop = Alert.objects.get(recipient=dave, kind=Alert.Kind.HANDOFFS)
+    with translation.override("sv"):
+        assert loop.message() == (
+            f"{ticket.reference}: {second.name} försökte lämna tillbaka det till {first.name},"
+            " som hade det förut. Överlämningen nekades."
+        )
     Alert.objects.update(read_at=timezone.now())
 
     actions.transfer_ticket(ticket, agent=second, note="Fakturafråga.", to_owner=berit)
@@ -264,9 +290,11 @@ def test_a_transfer_back_is_refused_and_the_third_hand_off_alerts_the_lead(
 
     ticket.refresh_from_db()
     assert ticket.handoff_count == 3
-    assert Alert.objects.filter(
+    third = Alert.objects.get(
         recipient=dave, kind=Alert.Kind.HANDOFFS, read_at__isnull=True, ticket=ticket
-    ).exists()
+    )
+    with translation.override("en"):
+        assert third.message() == f"{ticket.reference} has been handed over 3 times."
 
 
 def test_a_transfer_to_a_team_picks_someone_free_there(organisation, alice, berit, billing):

@@ -12,6 +12,7 @@ from nabar.accounts.models import Agent, Team
 from nabar.routing import reports
 from nabar.routing.models import RoutingRule
 from nabar.tickets import actions
+from nabar.tickets.alerts import raise_alert
 from nabar.tickets.models import Alert, Ticket
 from nabar.tickets.tests.factories import open_case
 
@@ -197,6 +198,32 @@ def test_alerts_are_listed_and_marked_read(alice_client, organisation, alice):
     assert "Hjälp!" in alice_client.get(reverse("tickets:alerts")).content.decode()
     alice_client.post(reverse("tickets:alerts"))
     assert not Alert.objects.filter(read_at__isnull=True).exists()
+
+
+def test_an_alert_reads_in_the_language_of_the_person_reading_it(alice_client, organisation, alice):
+    ticket = open_case(organisation)
+    raise_alert([alice], ticket=ticket, kind=Alert.Kind.HANDOFFS, data={"handoffs": 3})
+    url = reverse("tickets:alerts")
+
+    swedish = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert f"{ticket.reference} har lämnats över 3 gånger." in swedish
+    english = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{ticket.reference} has been handed over 3 times." in english
+    assert Alert.objects.get().text == f"{ticket.reference} has been handed over 3 times."
+
+
+def test_the_case_page_names_the_case_language_in_the_readers_language(alice_client, organisation):
+    ticket = open_case(
+        organisation,
+        body="Hei, en pääse kirjautumaan sisään tililleni. Voitteko auttaa minua?",
+    )
+    assert ticket.language == "fi"
+
+    swedish = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="sv")
+    assert "<dd>Finska</dd>" in swedish.content.decode()
+    assert "Språk: Finska" in swedish.content.decode()
+    english = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "<dd>Finnish</dd>" in english.content.decode()
 
 
 def test_an_agent_sets_away_with_a_stand_in_and_a_return_date(alice_client, alice, bob):

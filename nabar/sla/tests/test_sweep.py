@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Team
 from nabar.sla import actions as sla
@@ -52,6 +52,16 @@ def test_the_owner_is_warned_before_a_chat_waits_three_minutes_and_only_once(
     assert alert.recipient == alice
     assert alert.kind == Alert.Kind.BREACH_SOON
     assert ticket.reference in alert.text
+    with translation.override("sv"):
+        assert alert.message() == (
+            f"{ticket.reference}: första svar från en människa ska ske senast "
+            "2026-11-23 10:03, om mindre än 1 min."
+        )
+    with translation.override("en"):
+        assert alert.message() == (
+            f"{ticket.reference}: the first human response is due at 2026-11-23 10:03,"
+            " in less than 1 min."
+        )
 
 
 def test_nothing_is_said_while_there_is_time_or_once_a_person_answered(clock, organisation, alice):
