@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nabar.routing import rules as pure
 from nabar.routing import urgency
+from nabar.tickets.models import Ticket
 
 
 class RoutingRule(models.Model):
@@ -80,8 +81,6 @@ class RoutingRule(models.Model):
         ]
 
     def priority_shown(self) -> str:
-        from nabar.tickets.models import Ticket
-
         return str(dict(Ticket.Priority.choices).get(self.set_priority, self.set_priority))
 
     def as_rule(self) -> pure.Rule:

@@ -10,6 +10,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent
+from nabar.routing.language import language_name
+from nabar.sla.models import CaseClock
 from nabar.tickets.models import Alert, Ticket
 
 
@@ -69,8 +71,6 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         labels = data.get("labels_sv" if translation.get_language() == "sv" else "labels_en", [])
         return _("%(case)s: %(rules)s") % {"case": case, "rules": ", ".join(labels)}
     if kind == Alert.Kind.LANGUAGE:
-        from nabar.routing.language import language_name
-
         return _("%(case)s is written in “%(language)s”, which nobody here writes.") % {
             "case": case,
             "language": language_name(data.get("language", "")),
@@ -98,8 +98,6 @@ def describe(kind: str, data: dict[str, Any]) -> str:
             "n": data.get("handoffs", ""),
         }
     if kind in (Alert.Kind.BREACH_SOON, Alert.Kind.BREACHED):
-        from nabar.sla.models import CaseClock
-
         clock = dict(CaseClock.Kind.choices).get(data.get("clock", ""), "")
         values = {"case": case, "kind": str(clock).lower(), "due": data.get("due", "")}
         if kind == Alert.Kind.BREACH_SOON:
