@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_tasks_db",
+    "nabar.lib.task_results.TaskResultsConfig",
     "nabar.lib",
     "nabar.accounts",
     "nabar.customers",

@@ -216,3 +216,51 @@ def test_the_admin_index_names_nabar_and_its_parts_in_the_readers_language(clien
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for name in ("Nåbar administration", "Cases", "E-mail", "Organisations and staff"):
         assert name in english, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_tasks_admin_reads_in_the_readers_language(client, dave):
+    """django-tasks-db ships no Swedish; its app, columns and statuses come from Nåbar's catalogue."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.create(
+        task_path="nabar.mail.tasks.send_outbound_email",
+        args_kwargs={"args": [], "kwargs": {"outbound_id": 1}},
+        backend_name="default",
+        run_after=timezone.now(),
+        status="FAILED",
+    )
+    client.force_login(dave.user)
+    url = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert admin_headings(client, url, "sv") == [
+        "Id",
+        "Uppgift",
+        "Status",
+        "Köad",
+        "Startad",
+        "Avslutad",
+        "Prioritet",
+        "Könamn",
+    ]
+    for text in ("Bakgrundsuppgifter", "Uppgiftsresultat", "Misslyckades", "Lyckades", "Redo"):
+        assert text in swedish, text
+    assert admin_headings(client, url, "en") == [
+        "Id",
+        "Task",
+        "Status",
+        "Enqueued at",
+        "Started at",
+        "Finished at",
+        "Priority",
+        "Queue name",
+    ]
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Background tasks" in english
+    assert "Failed" in english
+
+    index = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Bakgrundsuppgifter" in index
+    assert "Tasks Database Backend" not in index
