@@ -23,6 +23,7 @@ from django.utils import timezone
 from nabar.accounts.models import Organisation
 from nabar.customers.models import ContactPoint
 from nabar.lib import batch
+from nabar.lib.redact import error_text
 from nabar.mail import outbox, tokens
 from nabar.mail.inbound import ParsedMail, parse_message
 from nabar.mail.models import InboundEmail, Mailbox, OutboundEmail
@@ -460,7 +461,7 @@ def process_inbound(inbound_id: int) -> InboundEmail.Status | None:
         InboundEmail.objects.filter(pk=inbound.pk, status__in=undecided).update(
             status=InboundEmail.Status.FAILED,
             reason=InboundEmail.Reason.ERROR,
-            detail=f"{type(exc).__name__}: {exc}"[:2000],
+            detail=error_text(exc),
             from_address=(parsed.from_address or "")[:254],
             subject=parsed.subject[:300],
             attempts=inbound.attempts + 1,

@@ -24,6 +24,7 @@ from django.utils.html import escape
 
 from nabar.accounts.models import Organisation
 from nabar.lib import batch
+from nabar.lib.redact import error_text
 from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.mail.tokens import reply_address
 from nabar.tickets.models import Message, Ticket
@@ -255,7 +256,7 @@ def deliver(outbound_id: int) -> OutboundEmail.Status | None:
         OutboundEmail.objects.filter(pk=outbound_id).update(
             status=status,
             attempts=attempts,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=error_text(exc),
             next_attempt_at=(now + delay) if delay else None,
             updated_at=timezone.now(),
         )

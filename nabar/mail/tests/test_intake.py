@@ -411,3 +411,19 @@ def test_a_run_overtaken_by_a_restart_does_not_make_a_second_case(
     assert process_inbound(stored.pk) is None
     assert Ticket.objects.count() == 1
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.RECEIPT).count() == 1
+
+
+def test_a_mail_that_fails_keeps_the_error_without_secrets(organisation, alice, monkeypatch):
+    monkeypatch.setenv("NABAR_IMAP_PASSWORD", "imap-lösen-99")
+
+    def open_ticket(*args, **kwargs):
+        raise RuntimeError("store at postgres://nabar:db-lösen@db/nabar refused imap-lösen-99")
+
+    monkeypatch.setattr(actions, "open_ticket", open_ticket)
+
+    inbound = receive(eml(message_id="broken@example.se"), organisation)
+
+    assert inbound.status == InboundEmail.Status.FAILED
+    assert inbound.reason == InboundEmail.Reason.ERROR
+    assert inbound.detail == "RuntimeError: store at postgres://nabar:***@db/nabar refused ***"
+    assert bytes(inbound.raw) == eml(message_id="broken@example.se")

@@ -123,3 +123,18 @@ def test_a_subject_shows_the_customers_own_characters_not_html_escapes(organisat
     assert receipt.subject.endswith("Smith & Söner")
     assert "Smith & Söner" in receipt.body_text
     assert "Smith &amp; Söner" in receipt.body_html
+
+
+def test_a_refusal_that_repeats_the_smtp_password_is_stored_without_it(
+    smtp, settings, organisation, alice
+):
+    settings.EMAIL_HOST_PASSWORD = "dåligt-lösen-7"
+    smtp.handler.answer = "550 Rejected: relay password dåligt-lösen-7 is not allowed here"
+
+    open_case(organisation, email="carol@example.se")
+
+    failed = OutboundEmail.objects.get()
+    assert failed.status == OutboundEmail.Status.FAILED
+    assert (
+        failed.last_error == "SMTPDataError: 550 Rejected: relay password *** is not allowed here"
+    )

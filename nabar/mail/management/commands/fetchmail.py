@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from nabar.lib.redact import error_text
 from nabar.mail import imap
 from nabar.mail.config import MailboxConfigError, load_from_environment
 from nabar.mail.models import Mailbox
@@ -69,6 +70,6 @@ class Command(BaseCommand):
                 client.logout()
         except Exception as exc:  # report and carry on with the next mailbox
             Mailbox.objects.filter(pk=mailbox.pk).update(
-                last_checked_at=timezone.now(), last_error=f"{type(exc).__name__}: {exc}"[:2000]
+                last_checked_at=timezone.now(), last_error=error_text(exc)
             )
-            self.stderr.write(f"{mailbox}: {type(exc).__name__}: {exc}")
+            self.stderr.write(f"{mailbox}: {error_text(exc)}")
