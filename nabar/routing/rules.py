@@ -10,7 +10,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 FIELDS = frozenset({"channel", "language", "category", "customer", "keywords", "organisation"})
@@ -107,12 +107,34 @@ def _facts(case: CaseFacts) -> dict[str, str | None]:
     return {name: None if value is None else str(value).casefold() for name, value in raw.items()}
 
 
+# A run of letters, digits and underscores: what ``(?<!\w)`` and ``(?!\w)`` bound.
+_WORD = re.compile(r"\w+")
+
+
 @cache
 def _word_regex(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
 
 
+@cache
+def _is_one_word(word: str) -> bool:
+    return _WORD.fullmatch(word) is not None
+
+
+@lru_cache(maxsize=64)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text))
+
+
 def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` (or phrase) stands in ``text`` with no letter or digit next to it.
+
+    A single word does so exactly when it is one of the text's maximal runs of word characters,
+    so it is looked up in the set of those (made once per text); a phrase, or a word with a
+    hyphen or other punctuation, is searched for.
+    """
+    if _is_one_word(word):
+        return word in _words(text)
     return _word_regex(word).search(text) is not None
 
 
@@ -138,11 +160,12 @@ def _holds(facts: dict[str, str | None], condition: Condition) -> bool:
     return any(word in fact for word in wanted)
 
 
-def _describe(condition: Condition, case: CaseFacts) -> str:
+def _describe(condition: Condition, case: CaseFacts, facts: dict[str, str | None]) -> str:
     if condition.field == "category" and case.category_confidence is not None:
         return f"category '{case.category}' (confidence {case.category_confidence:.2f})"
     if condition.field == "keywords":
-        found = [w for w in _values(condition.value) if _has_word(case.text.casefold(), w)]
+        text = facts["keywords"] or ""
+        found = [w for w in _values(condition.value) if _has_word(text, w)]
         return f"mentions '{found[0]}'" if found else "keywords"
     verb = {"is": "is", "is_not": "is not", "in": "is one of", "contains_any": "contains"}
     return f"{condition.field} {verb[condition.op]} '{condition.value}'"
@@ -163,7 +186,7 @@ def apply_rules(case: CaseFacts, rules: Sequence[Rule]) -> RuleOutcome:
         priority = priority if priority is not None else rule.set_priority
         owner = owner if owner is not None else rule.set_owner
         tags.extend(tag for tag in rule.add_tags if tag not in tags)
-        because = "; ".join(_describe(c, case) for c in rule.conditions) or "always"
+        because = "; ".join(_describe(c, case, facts) for c in rule.conditions) or "always"
         details.append(
             Reason(
                 code="rule_matched",
@@ -253,8 +276,8 @@ def choose_owner(
     eligible = [
         a
         for a in agents
-        if a.has_room(live=live)
-        and (team_id is None or team_id in a.team_ids)
+        if (team_id is None or team_id in a.team_ids)
+        and a.has_room(live=live)
         and required_skills <= a.skills
     ]
     working = [a for a in eligible if a.within_hours]

@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from nabar.routing.rules import (
     AgentFacts,
@@ -84,6 +88,48 @@ def test_keywords_match_whole_words_case_insensitively() -> None:
     )
     assert apply_rules(case(text="Jag vill ha ÅTERBETALNING nu"), [rule]).priority == "high"
     assert apply_rules(case(text="Refunded already, thanks"), [rule]).priority is None
+
+
+def test_keywords_and_phrases_with_punctuation_match_whole() -> None:
+    rule = Rule(
+        id=4,
+        name="Mail",
+        conditions=(
+            Condition(field="keywords", op="contains_any", value="e-post, kan inte logga in"),
+        ),
+        set_priority="high",
+    )
+    assert apply_rules(case(text="Min e-post fungerar inte"), [rule]).priority == "high"
+    assert apply_rules(case(text="Jag kan inte logga in."), [rule]).priority == "high"
+    assert apply_rules(case(text="Jag kan inte logga inloggningen"), [rule]).priority is None
+    assert apply_rules(case(text="Min epost fungerar inte"), [rule]).priority is None
+
+
+_LETTERS = "ab1_å -.é"
+
+
+@given(
+    text=st.text(alphabet=_LETTERS, max_size=30),
+    word=st.text(alphabet=_LETTERS, min_size=1, max_size=4),
+)
+@example(text="a-b", word="a-b")
+@example(text="ab_a", word="a")
+@example(text="å a", word="a")
+def test_a_keyword_matches_exactly_where_it_stands_alone(text: str, word: str) -> None:
+    """Whole-word matching, however it is done, agrees with its definition: the word with no
+    letter, digit or underscore right before or after it."""
+    word = word.strip()
+    if not word:
+        return
+    by_definition = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text) is not None
+    rule = Rule(
+        id=1,
+        name="W",
+        conditions=(Condition(field="keywords", op="contains_any", value=word),),
+        set_priority="high",
+    )
+    matched = apply_rules(case(text=text), [rule]).priority == "high"
+    assert matched == by_definition
 
 
 @pytest.mark.parametrize(
