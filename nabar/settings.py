@@ -43,7 +43,7 @@ _SERVED_AT = f"http://127.0.0.1:{env_str('NABAR_PORT', '8000')}"
 SITE_URL = env_str("NABAR_SITE_URL", _SERVED_AT).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "nabar.accounts.admin_site.NabarAdminConfig",  # django.contrib.admin, for operators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

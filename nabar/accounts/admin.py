@@ -1,13 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.models import Agent, Organisation, Team, User
-
-# The administration is Nåbar's, not a generic Django site.
-admin.site.site_header = _("Nåbar administration")
-admin.site.site_title = _("Nåbar administration")
-admin.site.index_title = _("Settings and records")
 
 
 @admin.register(User)

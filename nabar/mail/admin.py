@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +91,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
         ]
 
     def raw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        inbound = InboundEmail.objects.get(pk=pk)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        inbound = get_object_or_404(self.get_queryset(request), pk=pk)
         response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="message-{pk}.eml"'
         return response
