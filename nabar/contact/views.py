@@ -25,7 +25,7 @@ from nabar.lib.uploads import AttachmentsField
 from nabar.sla.clock import is_open
 from nabar.tickets import actions
 from nabar.tickets.expected import business_hours
-from nabar.tickets.models import Attachment, Channel, Message, Ticket
+from nabar.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
 
 DAY_ORDER = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -148,6 +148,7 @@ def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 def _case_context(ticket: Ticket) -> dict[str, Any]:
+    receipt = ticket.events.filter(kind=TicketEvent.Kind.RECEIPT).first()
     thread = (
         ticket.messages.exclude(direction=Message.Direction.INTERNAL)
         .select_related("author_agent__user")
@@ -158,6 +159,8 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         "organisation": ticket.organisation,
         "thread": thread,
         "owner_name": ticket.owner.name if ticket.owner else "",
+        # Where the receipt went: the address the writer gave, if any.
+        "receipt_to": str(receipt.data.get("to", "")) if receipt else "",
         "awaiting_reply": ticket.first_response_at is None and not ticket.is_closed,
     }
 

@@ -27,7 +27,14 @@ def normalise_phone(value: str) -> str:
 def find_or_create_customer(
     organisation: Organisation, *, name: str, email: str = "", phone: str = "", language: str = ""
 ) -> Customer:
-    """The customer who owns one of these addresses, or a new one; new addresses are linked."""
+    """The customer who owns the e-mail address (or, without one, the phone number), or a new
+    one; the other address given is linked to them when no other customer has it.
+
+    Only the e-mail address identifies a writer who gives one: the receipt and every answer go
+    there, so whoever types someone else's address reaches only that person. A phone number
+    typed into a form proves nothing, so it never joins a writer to the customer who owns it
+    when they gave an e-mail address too; that customer's addresses and cases stay theirs.
+    """
     points = []
     if email:
         points.append((ContactPoint.Kind.EMAIL, normalise_email(email)))
@@ -35,14 +42,14 @@ def find_or_create_customer(
         points.append((ContactPoint.Kind.PHONE, normalise_phone(phone)))
     customer = None
     matched = None
-    for kind, value in points:
+    if points:
+        kind, value = points[0]
         customer = batch.remember(
             ("contact", organisation.pk, kind, value),
             functools.partial(_owner_of, organisation, kind, value),
         )
         if customer is not None:
             matched = (kind, value)
-            break
     if customer is None:
         customer = batch.create_keyed(
             Customer(organisation=organisation, name=name, language=language)
@@ -51,9 +58,14 @@ def find_or_create_customer(
     elif name and not customer.name:
         customer.name = name
         batch.update(customer, ["name"])
-    for kind, value in points:
+    for position, (kind, value) in enumerate(points):
         if (kind, value) == matched:
             continue
+        if position > 0 and batch.remember(
+            ("contact", organisation.pk, kind, value),
+            functools.partial(_owner_of, organisation, kind, value),
+        ):
+            continue  # another customer's (or already theirs): it stays where it is
         try:
             if matched is None and batch.current() is not None:
                 # A new customer in a batch, whose addresses the batch looked up: nobody has
@@ -77,8 +89,6 @@ def find_or_create_customer(
             continue
         if created:
             batch.know(("contact", organisation.pk, kind, value), customer)
-            if kind == ContactPoint.Kind.EMAIL and not matched:
-                batch.know(("primary-email", customer.pk), value)
     return customer
 
 

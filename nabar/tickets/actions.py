@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Organisation, Team
-from nabar.customers.actions import find_or_create_customer
+from nabar.customers.actions import find_or_create_customer, normalise_email, normalise_phone
 from nabar.customers.models import Customer
 from nabar.lib import batch
 from nabar.lib.templatetags.nabar_time import when
@@ -263,8 +263,14 @@ def _open_ticket(
     )
     batch.know(("first-message", ticket.pk), message)
     _store_attachments(message, attachments)
+    given = [normalise_email(case.email) if case.email else "", normalise_phone(case.phone)]
     _event(
-        ticket, TicketEvent.Kind.CREATED, label=case.name or customer.primary_email, channel=channel
+        ticket,
+        TicketEvent.Kind.CREATED,
+        label=case.name or customer.primary_email,
+        channel=channel,
+        # The addresses written with the case, kept even when one is another customer's.
+        given=[value for value in given if value],
     )
     routing.record(ticket, routed)
     if owner is not None:
@@ -284,7 +290,9 @@ def _open_ticket(
     _announce(ticket, estimate)
     sla.case_opened(ticket)
     if send_receipt:
-        _send_receipt(ticket, customer, estimate, answering=case.message_id)
+        # To the address the writer gave, never to another address of the customer's.
+        address = normalise_email(case.email) if case.email else ""
+        _send_receipt(ticket, customer, estimate, address=address, answering=case.message_id)
     return ticket
 
 
@@ -312,9 +320,13 @@ def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
 
 
 def _send_receipt(
-    ticket: Ticket, customer: Customer, estimate: expected.Estimate, *, answering: str = ""
+    ticket: Ticket,
+    customer: Customer,
+    estimate: expected.Estimate,
+    *,
+    address: str,
+    answering: str = "",
 ) -> None:
-    address = batch.remember(("primary-email", customer.pk), lambda: customer.primary_email)
     language = reply_language(ticket)
     with translation.override(language):
         likely, latest = when(estimate.likely), when(estimate.latest)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
-from nabar.customers.models import Customer
+from nabar.customers.models import ContactPoint, Customer
 from nabar.customers.views import case_addresses
 from nabar.mail import delivery, display
 from nabar.tickets import access, actions
@@ -36,7 +36,7 @@ from nabar.tickets.forms import (
     StatusForm,
     TransferForm,
 )
-from nabar.tickets.models import Alert, Ticket
+from nabar.tickets.models import Alert, Ticket, TicketEvent
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
@@ -150,7 +150,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         list(ticket.messages.select_related("author_agent__user").prefetch_related("attachments")),
         ticket,
     )
-    events = ticket.events.select_related("actor_agent__user")
+    events = list(ticket.events.select_related("actor_agent__user"))
+    contact_points = list(ticket.requester.contact_points.all())
     return {
         "agent": agent,
         "ticket": ticket,
@@ -169,9 +170,19 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "merge_form": MergeForm(),
-        "contact_points": ticket.requester.contact_points.all(),
+        "contact_points": contact_points,
+        "given_elsewhere": _given_elsewhere(events, contact_points),
         "case_addresses": case_addresses(ticket, thread=thread),
     }
+
+
+def _given_elsewhere(events: list[TicketEvent], contact_points: list[ContactPoint]) -> list[str]:
+    """Addresses written with the case that are not the customer's: another customer has them,
+    and a form's word is not enough to join the two (see ``find_or_create_customer``)."""
+    created = next((e for e in events if e.kind == TicketEvent.Kind.CREATED), None)
+    theirs = {point.value for point in contact_points}
+    given = created.data.get("given", []) if created and isinstance(created.data, dict) else []
+    return [value for value in given if value not in theirs]
 
 
 def _suggestions(ticket: Ticket) -> list[tuple[str, float]]:

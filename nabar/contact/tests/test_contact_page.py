@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from nabar.customers.actions import find_or_create_customer
 from nabar.tickets.models import Attachment, Message, Ticket
 from nabar.tickets.tests.factories import open_case
 
@@ -325,3 +326,53 @@ def test_kept_attachments_count_towards_the_limit(client, organisation, alice, s
     assert response.status_code == 422
     assert "You can attach at most 1 files." in response.content.decode()
     assert Ticket.objects.count() == 0
+
+
+def test_a_phone_number_typed_alone_never_reveals_the_customers_e_mail(client, organisation, alice):
+    vera = find_or_create_customer(
+        organisation, name="Vera", email="vera.privat@example.se", phone="070-555 12 12"
+    )
+    mail.outbox.clear()
+
+    response = client.post(
+        page_url(organisation),
+        form_data(name="Okänd", email="", phone="0705551212", submission_key="key-stranger-1"),
+        HTTP_ACCEPT_LANGUAGE="sv",
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Tack, vi har fått ditt ärende" in html
+    assert "vera.privat@example.se" not in html
+    assert "Du angav ingen e-postadress" in html
+    assert mail.outbox == []  # no receipt to an address the writer did not give
+    assert Ticket.objects.get().requester == vera  # the same number: the same named contact
+
+
+def test_someone_elses_phone_number_does_not_join_the_writer_to_that_customer(
+    client, organisation, alice
+):
+    vera = find_or_create_customer(
+        organisation, name="Vera", email="vera.privat@example.se", phone="070-555 12 12"
+    )
+
+    client.post(
+        page_url(organisation),
+        form_data(name="Okänd", email="okand@example.se", phone="070-555 12 12"),
+    )
+
+    ticket = Ticket.objects.get()
+    assert ticket.requester != vera
+    assert sorted(vera.contact_points.values_list("value", flat=True)) == [
+        "0705551212",
+        "vera.privat@example.se",
+    ]
+    (receipt,) = mail.outbox
+    assert receipt.to == ["okand@example.se"]
+    # The number the writer gave is not lost: the agent sees it, and whose it is.
+    client.force_login(alice.user)
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '0705551212 <span class="help">(written with this case; another customer\'s address)'
+        in page
+    )
