@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nabar.sla import access, actions, report
-from nabar.sla.forms import HolidayForm, PeriodForm, PolicyForm
+from nabar.sla.forms import LONGEST_REPORT, HolidayForm, PeriodForm, PolicyForm
 from nabar.sla.holidays import swedish_public_holidays
 from nabar.sla.models import Holiday
 from nabar.tickets.models import Channel, Ticket
@@ -134,7 +134,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
         end = form.cleaned_data["end"] or end
         if end < start:
             start = end
-    elif form.is_bound:
+        if end - start > LONGEST_REPORT:  # one date given, the other filled in
+            form.add_error(None, _("Choose at most a year at a time."))
+    if form.is_bound and not form.is_valid():
         context: dict[str, object] = {
             "form": form,
             "report": None,

@@ -127,6 +127,19 @@ def test_the_report_downloads_as_csv(known_cases, client, dave):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_report_longer_than_a_year_is_refused_with_one_date_given_too(client, dave):
+    client.force_login(dave.user)
+
+    response = client.get(
+        reverse("sla:compliance"), {"start": "1900-01-01"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 422
+    assert "Choose at most a year at a time." in response.content.decode()
+    assert 'value="1900-01-01"' in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_report_page_shows_the_share_and_the_longest_waits(known_cases, client, dave):
     client.force_login(dave.user)
 

@@ -64,6 +64,19 @@ def test_an_agent_who_leads_no_team_is_refused(alice_client):
     assert alice_client.post(URL, form_data()).status_code == 403
 
 
+def test_staff_who_answer_no_cases_get_not_found(client, organisation, dave):
+    """A staff user who is no agent, or whose agent was deactivated, plans nothing here."""
+    from nabar.accounts.models import User
+
+    stranger = User.objects.create_user(username="ops", password="x", is_staff=True)
+    client.force_login(stranger)
+    assert client.get(URL).status_code == 404
+    dave.is_active = False
+    dave.save(update_fields=["is_active"])
+    client.force_login(dave.user)
+    assert client.get(URL).status_code == 404
+
+
 def test_plain_agents_do_not_see_the_menu_link(alice_client):
     html = alice_client.get(reverse("tickets:inbox")).content.decode()
     assert URL not in html
