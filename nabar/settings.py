@@ -178,6 +178,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 NABAR_CASE_LINK_DAYS = env_int("NABAR_CASE_LINK_DAYS", 180)
 # Public form submissions per client address and hour.
 NABAR_PUBLIC_RATE_PER_HOUR = env_int("NABAR_PUBLIC_RATE_PER_HOUR", 30)
+# Failed log-ins allowed per user name (and three times as many per address) in 15 minutes.
+NABAR_LOGIN_FAILURES = env_int("NABAR_LOGIN_FAILURES", 10)
+# Proxies in front of the web server that append to X-Forwarded-For (0: use the peer address).
+NABAR_TRUSTED_PROXIES = env_int("NABAR_TRUSTED_PROXIES", 0)
 
 EMAIL_HOST = env_str("NABAR_EMAIL_HOST")
 EMAIL_PORT = env_int("NABAR_EMAIL_PORT", 25)

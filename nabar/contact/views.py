@@ -42,7 +42,12 @@ def rate_limited(scope: str) -> Callable[..., Any]:
                 limit=settings.NABAR_PUBLIC_RATE_PER_HOUR,
                 window_seconds=3600,
             ):
-                return render(request, "contact/rate_limited.html", status=429)
+                context = {
+                    "organisation": Organisation.objects.filter(slug=kwargs.get("slug")).first(),
+                    # Shown back to copy: nothing typed is lost.
+                    "typed": str(request.POST.get("body", "")),
+                }
+                return render(request, "contact/rate_limited.html", context, status=429)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -233,8 +233,13 @@ def test_the_public_form_is_rate_limited(client, organisation, alice, settings):
     )
 
     assert response.status_code == 429
-    assert "Too many messages" in response.content.decode()
+    html = response.content.decode()
+    assert "Too many messages" in html
     assert Ticket.objects.count() == 2
+    # Not a dead end: the address to write to, the text to copy, the way back.
+    assert f'href="mailto:{organisation.email_address}"' in html
+    assert "Min faktura för oktober är dubbelt så hög som vanligt." in html
+    assert f'href="{page_url(organisation)}"' in html
 
 
 def test_the_case_page_shows_the_thread_without_internal_notes(client, organisation, alice):
