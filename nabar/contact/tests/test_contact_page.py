@@ -381,3 +381,24 @@ def test_someone_elses_phone_number_does_not_join_the_writer_to_that_customer(
         '0705551212 <span class="help">(written with this case; another customer\'s address)'
         in page
     )
+
+
+def test_a_reply_time_that_has_passed_is_not_promised_again(client, organisation, alice):
+    ticket = open_case(organisation)
+    now = timezone.now()
+
+    def page() -> str:
+        return client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    Ticket.objects.filter(pk=ticket.pk).update(
+        expected_reply_from=now + timedelta(hours=1), expected_reply_until=now + timedelta(hours=3)
+    )
+    assert "most likely answer by" in page()
+
+    Ticket.objects.filter(pk=ticket.pk).update(expected_reply_from=now - timedelta(minutes=5))
+    assert "most likely" not in page()
+    assert "A person will answer at the latest by" in page()
+
+    Ticket.objects.filter(pk=ticket.pk).update(expected_reply_until=now - timedelta(minutes=1))
+    assert "We are late, and we are sorry" in page()
+    assert "A person will answer at the latest by" not in page()

@@ -28,6 +28,12 @@ def when(value: datetime | None) -> str:
     return _("%(time)s on %(day)s") % {"day": day, "time": clock}
 
 
+@register.filter
+def has_passed(value: datetime | None) -> bool:
+    """Whether a time said to someone is now in the past."""
+    return value is not None and value <= timezone.now()
+
+
 @lru_cache(maxsize=256)
 def _day(day: date, language: str) -> str:
     """ "Monday 7 December" in ``language``, the active language (formatting it is slow)."""
