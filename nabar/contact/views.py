@@ -21,7 +21,7 @@ from nabar.contact import actions as contact_actions
 from nabar.contact.forms import ContactForm, FollowUpForm, VerdictForm
 from nabar.contact.models import PendingUpload
 from nabar.lib.ratelimit import client_address, over_limit
-from nabar.lib.uploads import AttachmentsField
+from nabar.lib.uploads import AttachmentsField, acceptable
 from nabar.sla.clock import is_open
 from nabar.tickets import actions
 from nabar.tickets.expected import business_hours
@@ -111,9 +111,16 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():  # the hidden field was filled in: treat as spam, store nothing
             status = 400
             form.add_error(None, _("Your message could not be sent. Please try again."))
-        elif key and "attachments" not in form.errors:
-            # The browser forgets chosen files when the form comes back: keep them here.
-            uploads = form.cleaned_data.get("attachments") or []
+        elif key:
+            # The browser forgets chosen files when the form comes back: keep them here, all
+            # but a refused one, which is named in the error and must be chosen again.
+            if "attachments" in form.errors:
+                uploads = acceptable(
+                    request.FILES.getlist("attachments"),
+                    room=settings.NABAR_ATTACHMENTS_PER_MESSAGE - len(kept),
+                )
+            else:
+                uploads = form.cleaned_data.get("attachments") or []
             contact_actions.keep_pending(organisation, submission_key=key, files=uploads)
             kept = contact_actions.pending_uploads(organisation, submission_key=key)
     else:

@@ -85,6 +85,22 @@ class AttachmentsField(forms.FileField):
         return files
 
 
+def acceptable(files: list[UploadedFile], *, room: int) -> list[UploadedFile]:
+    """The files that pass the checks, at most ``room`` of them: what a form refused for another
+    file (or another field) can still keep, so that only the refused file must be chosen again."""
+    kept: list[UploadedFile] = []
+    for upload in files:
+        if len(kept) >= room:
+            break
+        try:
+            check_upload(upload)
+        except ValidationError:
+            continue
+        upload.seek(0)
+        kept.append(upload)
+    return kept
+
+
 def check_upload(upload: UploadedFile) -> None:
     name = upload.name or ""
     limit = settings.NABAR_ATTACHMENT_MAX_BYTES

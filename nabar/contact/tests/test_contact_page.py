@@ -402,3 +402,22 @@ def test_a_reply_time_that_has_passed_is_not_promised_again(client, organisation
     Ticket.objects.filter(pk=ticket.pk).update(expected_reply_until=now - timedelta(minutes=1))
     assert "We are late, and we are sorry" in page()
     assert "A person will answer at the latest by" not in page()
+
+
+def test_a_refused_file_does_not_lose_the_good_ones_chosen_with_it(client, organisation, alice):
+    good = SimpleUploadedFile("faktura.pdf", b"%PDF-1.4 faktura", "application/pdf")
+    bad = SimpleUploadedFile("program.exe", b"MZ\x90\x00binary", "application/octet-stream")
+
+    first = client.post(
+        page_url(organisation), form_data(attachments=[good, bad]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    html = first.content.decode()
+    assert first.status_code == 422
+    assert "program.exe" in html  # named in the error
+    assert "you do not need to choose them again" in html
+    client.post(page_url(organisation), form_data())
+    ticket = Ticket.objects.get()
+    assert list(
+        Attachment.objects.filter(message__ticket=ticket).values_list("filename", flat=True)
+    ) == ["faktura.pdf"]
