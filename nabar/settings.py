@@ -36,6 +36,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("NABAR_DEBUG", False)
 ALLOWED_HOSTS = env_list("NABAR_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("NABAR_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "nabar.lib.csrf.csrf_failure"
 # The absolute address customers reach, used in links inside e-mails.
 # Without one set, the address `serve` listens on (NABAR_PORT), so a demo on another port
 # still mails links that open.
