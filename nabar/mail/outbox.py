@@ -46,8 +46,16 @@ def render_email(name: str, context: dict[str, object], *, language: str) -> tup
     with translation.override(language):
         subject = render_to_string(f"emails/{name}.subject.txt", context).strip()
         text = render_to_string(f"emails/{name}.txt", context)
-        html = render_to_string(f"emails/{name}.html", context)
-    return " ".join(subject.split()), text, html
+        html: str = render_to_string(f"emails/{name}.html", context)
+    subject = " ".join(subject.split())
+    if html.lstrip()[:9].lower() != "<!doctype":
+        # A template written as a fragment becomes a whole document, so that a mail reader
+        # (and a screen reader in it) knows the mail's language and title.
+        html = (
+            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            f"<title>{escape(subject)}</title></head><body>\n{html}</body></html>\n"
+        )
+    return subject, text, html
 
 
 # A slot for one value in a template rendered once per shape (see render_email_filled).

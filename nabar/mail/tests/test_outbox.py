@@ -138,3 +138,14 @@ def test_a_refusal_that_repeats_the_smtp_password_is_stored_without_it(
     assert (
         failed.last_error == "SMTPDataError: 550 Rejected: relay password *** is not allowed here"
     )
+
+
+@pytest.mark.parametrize("name", ["receipt", "reply", "handover", "later"])
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_mail_is_a_whole_html_document_in_the_customers_language(name, language):
+    context = {"estimate": {"likely": None, "latest": None}}  # what "later" formats
+    _subject, _text, html = outbox.render_email(name, context, language=language)
+
+    assert html.lstrip().lower().startswith(f'<!doctype html><html lang="{language}">')
+    assert html.rstrip().endswith("</body></html>")
+    assert html.count("<body") == 1
