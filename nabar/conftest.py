@@ -10,6 +10,7 @@ from pathlib import Path
 # Before Django reads its settings: run tasks at once and keep files out of the repository.
 os.environ.setdefault("NABAR_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("NABAR_DATA_DIR", tempfile.mkdtemp(prefix="nabar-test-"))
+os.environ.setdefault("NABAR_CACHE", "memory")  # each test process counts on its own
 
 import pytest
 from django.core.cache import cache

@@ -1,8 +1,11 @@
-"""The public rate limit, in one process and shared between web servers through Redis."""
+"""The public rate limit: in one process, between the processes of one machine, and between
+web servers through Redis."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -43,3 +46,31 @@ def test_two_web_servers_share_one_limit_through_redis(settings):
     third = over_limit(scope, "10.0.0.9", limit=2, window_seconds=60)
 
     assert (first_server, second_server, third) == (False, False, True)
+
+
+def test_web_processes_on_one_machine_share_their_counts(tmp_path) -> None:
+    """Without Redis the default cache lives in the data directory, so each web process adds
+    to the same count instead of allowing the limit once per process."""
+    env = {
+        **os.environ,
+        "NABAR_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "nabar.settings",
+    }
+    env.pop("NABAR_CACHE", None)
+    env.pop("NABAR_REDIS_URL", None)
+    setup = "import django; django.setup(); from nabar.lib import ratelimit as r; "
+
+    def in_another_process(code: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", setup + code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    for _ in range(2):
+        in_another_process("r.over_limit('contact', '203.0.113.7', limit=5, window_seconds=3600)")
+
+    assert in_another_process("print(r.hits('contact', '203.0.113.7', window_seconds=3600))") == "2"
