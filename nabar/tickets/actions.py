@@ -22,7 +22,7 @@ from nabar.customers.actions import find_or_create_customer, normalise_email, no
 from nabar.customers.models import Customer
 from nabar.lib import batch
 from nabar.lib.templatetags.nabar_time import when
-from nabar.mail.models import OutboundEmail
+from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.mail.outbox import queue_email, render_email, render_email_filled, thread_starts
 from nabar.routing import actions as routing
 from nabar.routing.rules import transfer_allowed
@@ -875,16 +875,65 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
     return ticket
 
 
+class MergeRefused(ValueError):
+    """A merge that would lose track of messages: see ``merge_tickets``."""
+
+
+def surviving_case(ticket: Ticket) -> Ticket:
+    """The case that holds what was written on ``ticket``: itself, or where it was merged into.
+
+    A case merged into one that was later merged elsewhere is followed to the end of the
+    chain. A chain that comes back on itself (which ``merge_tickets`` refuses to make) stops
+    at the last case not seen before.
+    """
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        following = (
+            Ticket.objects.select_related("organisation").filter(pk=ticket.merged_into_id).first()
+        )
+        if following is None:
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
+def _live_surviving(ticket: Ticket) -> Ticket:
+    """``surviving_case`` for a locked case, each case of the chain locked as it is reached."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        following = live_case(ticket.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
 def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
-    """Fold a duplicate case of the same customer into another; nothing is lost."""
+    """Fold a duplicate case of the same customer into another; nothing is lost.
+
+    Returns the case that now holds the messages. A case that was itself merged away is
+    followed to the case it lives on in, so the messages never land in a closed duplicate.
+    Refused (``MergeRefused``) with the code ``same`` (the case itself, also at the end of a
+    chain), ``customer`` (another customer's case), ``merged`` (``source`` was merged away
+    already: its messages are elsewhere) or ``cycle`` (``into`` was merged into ``source``).
+    """
     if source.pk == into.pk:
-        raise ValueError("same")
-    if source.requester_id != into.requester_id:
-        raise ValueError("customer")
+        raise MergeRefused("same")
     with transaction.atomic():
-        target = _lock(into)
+        target = _live_surviving(_lock(into))
         source = _lock(source)
-        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        if source.merged_into_id is not None:
+            raise MergeRefused("merged")
+        if target.pk == source.pk:
+            raise MergeRefused("cycle")
+        if source.requester_id != target.requester_id:
+            raise MergeRefused("customer")
+        moved_ids = list(Message.objects.filter(ticket=source).values_list("pk", flat=True))
+        moved = Message.objects.filter(pk__in=moved_ids).update(ticket=target)
+        # The received mail goes with its message: its original and its sender show there.
+        InboundEmail.objects.filter(message_id__in=moved_ids).update(ticket=target)
         source.merged_into = target
         _set_status(source, Ticket.Status.CLOSED, agent=agent)
         source.save()

@@ -343,17 +343,39 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         form.add_error("into", _("There is no case with that number."))
         return _invalid(request, ticket, merge_form=form)
     try:
-        actions.merge_tickets(ticket, into=into, agent=access.agent_for(request.user))
-    except ValueError as refused:
-        form.add_error(
-            "into",
-            _("A case cannot be merged into itself.")
-            if str(refused) == "same"
-            else _("Only cases of the same customer can be merged."),
-        )
+        target = actions.merge_tickets(ticket, into=into, agent=access.agent_for(request.user))
+    except actions.MergeRefused as refused:
+        form.add_error("into", _merge_refusal(str(refused), ticket=ticket, into=into))
         return _invalid(request, ticket, merge_form=form)
-    flash.success(request, _("Merged into %(ref)s; nothing was lost.") % {"ref": into.reference})
-    return redirect(into)
+    if target.pk != into.pk:
+        flash.success(
+            request,
+            _("Merged into %(ref)s, which %(asked)s was merged into; nothing was lost.")
+            % {"ref": target.reference, "asked": into.reference},
+        )
+    else:
+        flash.success(
+            request, _("Merged into %(ref)s; nothing was lost.") % {"ref": target.reference}
+        )
+    return redirect(target)
+
+
+def _merge_refusal(code: str, *, ticket: Ticket, into: Ticket) -> str:
+    if code == "same":
+        return _("A case cannot be merged into itself.")
+    if code == "cycle":
+        return _(
+            "%(into)s was already merged into %(ref)s, so %(ref)s cannot be merged into it."
+        ) % {
+            "into": into.reference,
+            "ref": ticket.reference,
+        }
+    if code == "merged":
+        return _("%(ref)s was already merged into %(survivor)s; its messages are there.") % {
+            "ref": ticket.reference,
+            "survivor": actions.surviving_case(ticket).reference,
+        }
+    return _("Only cases of the same customer can be merged.")
 
 
 @require_POST
