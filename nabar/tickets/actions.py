@@ -532,9 +532,13 @@ def add_customer_message(
     attachments: Sequence[UploadedFile] = (),
     quoted: str = "",
 ) -> Message:
-    """The customer writes again; a solved or closed case reopens to the same owner."""
+    """The customer writes again; a solved or closed case reopens to the same owner.
+
+    Written to a case that was merged away (its link, its reply address), the message goes
+    to the case it was merged into, where the conversation goes on.
+    """
     with batch.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         customer = ticket.requester
         message = _customer_message(ticket, customer, body=body, channel=channel, quoted=quoted)
         _store_attachments(message, attachments)
@@ -558,10 +562,11 @@ def add_automatic_message(ticket: Ticket, *, body: str, reason: str, kind: str =
     """An auto-reply or similar arrived on a case: shown, never answered, never reopens it.
 
     ``kind`` says what sort of automatic mail it is (an ``InboundEmail.Reason`` code, shown in
-    the reader's language); ``reason`` is the header or pattern that told.
+    the reader's language); ``reason`` is the header or pattern that told. On a merged-away
+    case it is shown on the case it was merged into.
     """
     with batch.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         message = batch.create_keyed(
             Message(
                 ticket=ticket,
@@ -588,9 +593,12 @@ def _owner_name(ticket: Ticket) -> str:
 
 
 def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Ticket:
-    """The customer says whether the case is solved. "Not solved" reopens it to the same owner."""
+    """The customer says whether the case is solved. "Not solved" reopens it to the same owner.
+
+    Said of a case that was merged away, it is said of the case it was merged into.
+    """
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         customer = ticket.requester
         if comment:
             _customer_message(ticket, customer, body=comment, channel=Channel.WEB)

@@ -427,3 +427,33 @@ def test_a_mail_that_fails_keeps_the_error_without_secrets(organisation, alice, 
     assert inbound.reason == InboundEmail.Reason.ERROR
     assert inbound.detail == "RuntimeError: store at postgres://nabar:***@db/nabar refused ***"
     assert bytes(inbound.raw) == eml(message_id="broken@example.se")
+
+
+def test_a_reply_to_a_merged_away_case_lands_in_the_case_it_was_merged_into(organisation, alice):
+    first = receive(eml(message_id="m1@example.se", body="Första frågan."), organisation).ticket
+    second = receive(eml(message_id="m2@example.se", body="Andra frågan."), organisation).ticket
+    actions.merge_tickets(second, into=first, agent=alice)
+    our_receipt = OutboundEmail.objects.get(ticket=second, kind=OutboundEmail.Kind.RECEIPT)
+
+    by_token = receive(
+        eml(to=tokens.reply_address("kontakt@exempel.example", second.pk), body="Svar ett."),
+        organisation,
+    )
+    by_thread = receive(
+        eml(
+            subject="Sv: Fråga om fakturan",
+            body="Svar två.",
+            headers=f"In-Reply-To: <{our_receipt.rfc_message_id}>",
+        ),
+        organisation,
+    )
+    by_number = receive(
+        eml(subject=f"[{second.reference}] En sak till", body="Svar tre."), organisation
+    )
+
+    assert [by_token.ticket_id, by_thread.ticket_id, by_number.ticket_id] == [first.pk] * 3
+    bodies = set(first.messages.filter(direction="in").values_list("body", flat=True))
+    assert {"Svar ett.", "Svar två.", "Svar tre."} <= bodies
+    assert not second.messages.exists()
+    second.refresh_from_db()
+    assert second.status == Ticket.Status.CLOSED
