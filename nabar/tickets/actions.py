@@ -954,12 +954,20 @@ def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
 
 
 def split_message(message: Message, *, agent: Agent) -> Ticket:
-    """Move one customer message into a new case of its own, same customer and owner."""
+    """Move one customer message into a new case of its own, same customer and owner.
+
+    Refused (``ValueError("only")``) when the case would keep no message from the customer:
+    the receipt and other automatic messages do not count, as a case without the customer's
+    words says nothing about what they asked.
+    """
     if message.direction != Message.Direction.INBOUND:
         raise ValueError("direction")
     with transaction.atomic():
         source = _lock(message.ticket)
-        if source.messages.count() < 2:
+        others = source.messages.filter(
+            direction=Message.Direction.INBOUND, written_by=Message.WrittenBy.PERSON
+        ).exclude(pk=message.pk)
+        if not others.exists():
             raise ValueError("only")
         now = timezone.now()
         new = Ticket.objects.create(

@@ -36,7 +36,7 @@ from nabar.tickets.forms import (
     StatusForm,
     TransferForm,
 )
-from nabar.tickets.models import Alert, Ticket, TicketEvent
+from nabar.tickets.models import Alert, Message, Ticket, TicketEvent
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
@@ -152,6 +152,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     )
     events = list(ticket.events.select_related("actor_agent__user"))
     contact_points = list(ticket.requester.contact_points.all())
+    from_customer = [m for m in thread if m.direction == Message.Direction.INBOUND and m.by_person]
     return {
         "agent": agent,
         "ticket": ticket,
@@ -166,7 +167,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         ),
         "transfer_form": TransferForm(organisation_id=ticket.organisation_id),
         "may_override": access.may_override_owner(agent),
-        "can_split": len(thread) > 1,
+        # A split must leave the case at least one message the customer wrote themselves.
+        "can_split": len(from_customer) > 1,
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "merge_form": MergeForm(),
@@ -384,8 +386,16 @@ def split(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     message = access.get_message_for(request.user, number, pk)
     try:
         new = actions.split_message(message, agent=access.agent_for(request.user))
-    except ValueError:
-        flash.error(request, _("Only a customer's message in a case with others can be split off."))
+    except ValueError as refused:
+        flash.error(
+            request,
+            _(
+                "This is the only message from the customer in the case; it cannot be split "
+                "off, or the case would have none left."
+            )
+            if str(refused) == "only"
+            else _("Only a message from the customer can be made a case of its own."),
+        )
         return redirect(message.ticket)
     flash.success(request, _("The message is now case %(ref)s.") % {"ref": new.reference})
     return redirect(new)
