@@ -519,7 +519,13 @@ def _decide(inbound: InboundEmail, parsed: ParsedMail) -> Decision:
         return Decision(Status.AUTOMATIC, reason, parsed.auto.reason, ticket, message)
     if ticket is not None:
         message = actions.add_customer_message(
-            ticket, body=body, channel=Channel.EMAIL, attachments=files, quoted=parsed.quoted_text
+            ticket,
+            body=body,
+            channel=Channel.EMAIL,
+            attachments=files,
+            quoted=parsed.quoted_text,
+            sender=parsed.from_address or "",
+            sender_name=parsed.from_name,
         )
         if parsed.message_id:
             outbox.received_in_thread(ticket, parsed.message_id)

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.actions import find_or_create_customer, normalise_email, normalise_phone
-from nabar.customers.models import Customer
+from nabar.customers.models import ContactPoint, Customer
 from nabar.lib import batch
 from nabar.lib.templatetags.nabar_time import when
 from nabar.mail.models import InboundEmail, OutboundEmail
@@ -531,30 +531,109 @@ def add_customer_message(
     channel: Channel,
     attachments: Sequence[UploadedFile] = (),
     quoted: str = "",
+    sender: str = "",
+    sender_name: str = "",
 ) -> Message:
     """The customer writes again; a solved or closed case reopens to the same owner.
 
     Written to a case that was merged away (its link, its reply address), the message goes
     to the case it was merged into, where the conversation goes on.
+
+    ``sender`` is the address a mail came from. When it is not one of the customer's
+    addresses, anyone who has the case's reply address wrote it, so the message is kept
+    under that sender's name and address, never the customer's (see ``_stranger_message``).
     """
     with batch.atomic():
         ticket = _live_surviving(_lock(ticket))
         customer = ticket.requester
+        address = normalise_email(sender) if sender else ""
+        if address and not _is_customers_address(customer, address):
+            return _stranger_message(
+                ticket,
+                address=address,
+                name=sender_name,
+                body=body,
+                channel=channel,
+                attachments=attachments,
+                quoted=quoted,
+            )
         message = _customer_message(ticket, customer, body=body, channel=channel, quoted=quoted)
         _store_attachments(message, attachments)
         ticket.last_customer_message_at = timezone.now()
         _event(ticket, TicketEvent.Kind.CUSTOMER_WROTE, label=customer.name, message_id=message.pk)
-        if ticket.status != Ticket.Status.OPEN:
-            if ticket.is_closed:
-                _event(
-                    ticket,
-                    TicketEvent.Kind.REOPENED,
-                    label=customer.name,
-                    owner=_owner_name(ticket),
-                )
-            _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
-        batch.update(ticket, ["last_customer_message_at", "status", "solved_at", "closed_at"])
-        sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
+        _bring_back(ticket, label=customer.name)
+    return message
+
+
+def _is_customers_address(customer: Customer, address: str) -> bool:
+    return batch.remember(
+        ("customer-address", customer.pk, address),
+        lambda: ContactPoint.objects.filter(
+            customer=customer, kind=ContactPoint.Kind.EMAIL, value=address
+        ).exists(),
+    )
+
+
+def _bring_back(ticket: Ticket, *, label: str) -> None:
+    """Someone wrote on the case: it is open again, and a reply is due."""
+    if ticket.status != Ticket.Status.OPEN:
+        if ticket.is_closed:
+            _event(ticket, TicketEvent.Kind.REOPENED, label=label, owner=_owner_name(ticket))
+        _set_status(ticket, Ticket.Status.OPEN, label=label)
+    batch.update(ticket, ["last_customer_message_at", "status", "solved_at", "closed_at"])
+    sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
+
+
+def _stranger_message(
+    ticket: Ticket,
+    *,
+    address: str,
+    name: str,
+    body: str,
+    channel: Channel,
+    attachments: Sequence[UploadedFile],
+    quoted: str,
+) -> Message:
+    """A mail to the case's reply address from an address that is not the customer's.
+
+    It is kept (nothing is lost) under the sender's own name and address, and the case page
+    flags it. On a case still open it counts as a message waiting for an answer, as the
+    customer's would. A solved or closed case stays as it is: only the customer's word, or
+    the owner's, reopens it, as a reply address can reach anyone the mail was forwarded to.
+    The owner (the team lead of a case without one) is alerted instead, so the message does
+    not go unseen. The case number in a subject (``find_thread``) is trusted only from the
+    customer's addresses; the signed reply address does bring a stranger's mail here.
+    """
+    label = f"{name} <{address}>" if name else address
+    message = batch.create_keyed(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.INBOUND,
+            channel=channel,
+            written_by=Message.WrittenBy.PERSON,
+            author_name=label[:200],
+            body=body,
+            quoted_text=quoted,
+        )
+    )
+    _store_attachments(message, attachments)
+    _event(
+        ticket,
+        TicketEvent.Kind.CUSTOMER_WROTE,
+        label=label[:200],
+        message_id=message.pk,
+        stranger=address,
+    )
+    if ticket.is_closed:
+        raise_alert(
+            [ticket.owner] if ticket.owner else team_leads(ticket),
+            ticket=ticket,
+            kind=Alert.Kind.OTHER,
+            data={"stranger": address},
+        )
+    else:
+        ticket.last_customer_message_at = timezone.now()
+        _bring_back(ticket, label=label[:200])
     return message
 
 

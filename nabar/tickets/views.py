@@ -22,9 +22,11 @@ from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
+from nabar.customers.actions import normalise_email
 from nabar.customers.models import ContactPoint, Customer
 from nabar.customers.views import case_addresses
 from nabar.mail import delivery, display
+from nabar.mail.models import InboundEmail
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
     CategoryForm,
@@ -36,7 +38,7 @@ from nabar.tickets.forms import (
     StatusForm,
     TransferForm,
 )
-from nabar.tickets.models import Alert, Message, Ticket, TicketEvent
+from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
@@ -152,6 +154,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     )
     events = list(ticket.events.select_related("actor_agent__user"))
     contact_points = list(ticket.requester.contact_points.all())
+    _flag_strangers(thread, contact_points)
     from_customer = [m for m in thread if m.direction == Message.Direction.INBOUND and m.by_person]
     return {
         "agent": agent,
@@ -176,6 +179,28 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "given_elsewhere": _given_elsewhere(events, contact_points),
         "case_addresses": case_addresses(ticket, thread=thread),
     }
+
+
+def _flag_strangers(thread: list[Message], contact_points: list[ContactPoint]) -> None:
+    """Give each message its ``stranger``: the address a mail came from when that address is
+    not one of the customer's ("" otherwise). Anyone can write to a case's reply address; the
+    agent must see when someone else did, and can link the address from there."""
+    received = [
+        m.pk
+        for m in thread
+        if m.direction == Message.Direction.INBOUND and m.channel == Channel.EMAIL and m.by_person
+    ]
+    senders = dict(
+        InboundEmail.objects.filter(message_id__in=received)
+        .exclude(from_address="")
+        .values_list("message_id", "from_address")
+        if received
+        else ()
+    )
+    own = {point.value for point in contact_points if point.kind == ContactPoint.Kind.EMAIL}
+    for message in thread:
+        address = normalise_email(senders.get(message.pk, ""))
+        setattr(message, "stranger", address if address and address not in own else "")  # noqa: B010
 
 
 def _given_elsewhere(events: list[TicketEvent], contact_points: list[ContactPoint]) -> list[str]:

@@ -457,3 +457,60 @@ def test_a_reply_to_a_merged_away_case_lands_in_the_case_it_was_merged_into(orga
     assert not second.messages.exists()
     second.refresh_from_db()
     assert second.status == Ticket.Status.CLOSED
+
+
+def test_mail_from_a_stranger_to_the_reply_address_is_kept_under_the_strangers_name(
+    organisation, alice, alice_client
+):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+
+    inbound = receive(
+        eml(
+            sender="stranger@example.com",
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            body="Jag är inte Karin.",
+        ),
+        organisation,
+    )
+
+    assert inbound.ticket_id == ticket.pk
+    message = ticket.messages.get(body="Jag är inte Karin.")
+    assert message.author_customer is None
+    assert "stranger@example.com" in message.author_name
+    html = alice_client.get(
+        reverse("tickets:detail", kwargs={"number": ticket.number}), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert (
+        "Written from stranger@example.com, which is not one of this customer's addresses." in html
+    )
+    assert "wrote, from an address that is not this customer's" in html
+    link = reverse("customers:link", kwargs={"number": ticket.number})
+    assert f"{link}?address=stranger%40example.com" in html
+    assert alice_client.get(link, {"address": "stranger@example.com"}).status_code == 200
+    # The customer's own mail carries no such flag.
+    assert html.count("which is not one of this customer") == 1
+
+
+def test_mail_from_a_stranger_does_not_reopen_a_solved_case_but_alerts_the_owner(
+    organisation, alice
+):
+    from nabar.tickets.models import Alert
+
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+    actions.customer_verdict(ticket, solved=True)
+
+    receive(
+        eml(
+            sender="stranger@example.com",
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            body="Öppna det här igen.",
+        ),
+        organisation,
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.SOLVED
+    assert ticket.messages.filter(body="Öppna det här igen.").exists()
+    alert = Alert.objects.get(recipient=ticket.owner, ticket=ticket)
+    assert "stranger@example.com" in alert.text
+    assert "not reopened" in alert.text
