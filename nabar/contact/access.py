@@ -26,7 +26,11 @@ def get_organisation(slug: str) -> Organisation:
 
 
 def get_case_by_token(organisation: Organisation, token: str) -> Ticket:
-    """The case behind a private link, or 404; CaseLinkExpired long after the case closed."""
+    """The case behind a private link, or 404; CaseLinkExpired long after the case closed.
+
+    A case merged into another never expires here: it was closed by the merge, not because
+    the customer's matter ended, and its link leads to the case it continues in.
+    """
     if not token or len(token) > 64:
         raise Http404("case")
     try:
@@ -35,8 +39,7 @@ def get_case_by_token(organisation: Organisation, token: str) -> Ticket:
         )
     except Ticket.DoesNotExist:
         raise Http404("case") from None
-    if ticket.closed_at and ticket.closed_at < timezone.now() - timedelta(
-        days=settings.NABAR_CASE_LINK_DAYS
-    ):
+    expired_before = timezone.now() - timedelta(days=settings.NABAR_CASE_LINK_DAYS)
+    if ticket.merged_into_id is None and ticket.closed_at and ticket.closed_at < expired_before:
         raise CaseLinkExpired(ticket)
     return ticket

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -152,10 +153,29 @@ def _case_or_gone(request: HttpRequest, slug: str, token: str) -> Ticket | HttpR
         )
 
 
+def _continued(request: HttpRequest, ticket: Ticket) -> HttpResponse | None:
+    """The way to the case a merged-away case goes on in, with a word saying so; else None.
+
+    The duplicate holds no messages any more and must not be answered or judged: its link
+    leads to the case that has them.
+    """
+    surviving = actions.surviving_case(ticket)
+    if surviving.pk == ticket.pk:
+        return None
+    flash.info(
+        request,
+        _("Your case %(old)s was joined with %(new)s and continues here.")
+        % {"old": ticket.reference, "new": surviving.reference},
+    )
+    return redirect(surviving.get_public_url())
+
+
 def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
+    if (continued := _continued(request, ticket)) is not None:
+        return continued
     return render(request, "contact/receipt.html", _case_context(ticket))
 
 
@@ -183,6 +203,10 @@ def case_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
+    if request.method == "GET" and (continued := _continued(request, ticket)) is not None:
+        return continued
+    # A message sent from a page shown before the merge goes on in the surviving case.
+    ticket = actions.surviving_case(ticket)
     form = FollowUpForm()
     status = 200
     if request.method == "POST":
@@ -206,6 +230,7 @@ def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
+    ticket = actions.surviving_case(ticket)
     form = VerdictForm(request.POST)
     if not form.is_valid():
         context = _case_context(ticket) | {"form": FollowUpForm(), "verdict_form": form}
@@ -220,6 +245,7 @@ def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> Htt
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
+    ticket = actions.surviving_case(ticket)  # the files moved with their messages
     attachment = get_object_or_404(
         Attachment.objects.exclude(message__direction=Message.Direction.INTERNAL),
         pk=pk,

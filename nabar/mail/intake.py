@@ -519,7 +519,13 @@ def _decide(inbound: InboundEmail, parsed: ParsedMail) -> Decision:
         return Decision(Status.AUTOMATIC, reason, parsed.auto.reason, ticket, message)
     if ticket is not None:
         message = actions.add_customer_message(
-            ticket, body=body, channel=Channel.EMAIL, attachments=files, quoted=parsed.quoted_text
+            ticket,
+            body=body,
+            channel=Channel.EMAIL,
+            attachments=files,
+            quoted=parsed.quoted_text,
+            sender=parsed.from_address or "",
+            sender_name=parsed.from_name,
         )
         if parsed.message_id:
             outbox.received_in_thread(ticket, parsed.message_id)
@@ -600,7 +606,26 @@ def _case(ticket_id: int) -> Ticket | None:
 def find_thread(
     organisation: Organisation, parsed: ParsedMail, *, envelope: str = ""
 ) -> Ticket | None:
-    """The case this mail belongs to: reply token, our Message-IDs, then the case number."""
+    """The case this mail belongs to: reply token, our Message-IDs, then the case number.
+
+    Mail to a case that was merged away belongs to the case it was merged into.
+    """
+    return _surviving(_named_case(organisation, parsed, envelope=envelope))
+
+
+def _surviving(ticket: Ticket | None) -> Ticket | None:
+    """The case the conversation of ``ticket`` goes on in (see ``actions.merge_tickets``)."""
+    seen: set[int] = set()
+    while ticket is not None and ticket.merged_into_id is not None and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        following = _case(ticket.merged_into_id)
+        if following is None:
+            break
+        ticket = following
+    return ticket
+
+
+def _named_case(organisation: Organisation, parsed: ParsedMail, *, envelope: str) -> Ticket | None:
     addresses = [*parsed.recipients, *(a for a in envelope.split(",") if a)]
     ticket_id = tokens.ticket_id_from(addresses)
     if ticket_id:

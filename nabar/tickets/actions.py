@@ -19,10 +19,10 @@ from django.utils import timezone, translation
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.customers.actions import find_or_create_customer, normalise_email, normalise_phone
-from nabar.customers.models import Customer
+from nabar.customers.models import ContactPoint, Customer
 from nabar.lib import batch
 from nabar.lib.templatetags.nabar_time import when
-from nabar.mail.models import OutboundEmail
+from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.mail.outbox import queue_email, render_email, render_email_filled, thread_starts
 from nabar.routing import actions as routing
 from nabar.routing.rules import transfer_allowed
@@ -531,26 +531,109 @@ def add_customer_message(
     channel: Channel,
     attachments: Sequence[UploadedFile] = (),
     quoted: str = "",
+    sender: str = "",
+    sender_name: str = "",
 ) -> Message:
-    """The customer writes again; a solved or closed case reopens to the same owner."""
+    """The customer writes again; a solved or closed case reopens to the same owner.
+
+    Written to a case that was merged away (its link, its reply address), the message goes
+    to the case it was merged into, where the conversation goes on.
+
+    ``sender`` is the address a mail came from. When it is not one of the customer's
+    addresses, anyone who has the case's reply address wrote it, so the message is kept
+    under that sender's name and address, never the customer's (see ``_stranger_message``).
+    """
     with batch.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         customer = ticket.requester
+        address = normalise_email(sender) if sender else ""
+        if address and not _is_customers_address(customer, address):
+            return _stranger_message(
+                ticket,
+                address=address,
+                name=sender_name,
+                body=body,
+                channel=channel,
+                attachments=attachments,
+                quoted=quoted,
+            )
         message = _customer_message(ticket, customer, body=body, channel=channel, quoted=quoted)
         _store_attachments(message, attachments)
         ticket.last_customer_message_at = timezone.now()
         _event(ticket, TicketEvent.Kind.CUSTOMER_WROTE, label=customer.name, message_id=message.pk)
-        if ticket.status != Ticket.Status.OPEN:
-            if ticket.is_closed:
-                _event(
-                    ticket,
-                    TicketEvent.Kind.REOPENED,
-                    label=customer.name,
-                    owner=_owner_name(ticket),
-                )
-            _set_status(ticket, Ticket.Status.OPEN, label=customer.name)
-        batch.update(ticket, ["last_customer_message_at", "status", "solved_at", "closed_at"])
-        sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
+        _bring_back(ticket, label=customer.name)
+    return message
+
+
+def _is_customers_address(customer: Customer, address: str) -> bool:
+    return batch.remember(
+        ("customer-address", customer.pk, address),
+        lambda: ContactPoint.objects.filter(
+            customer=customer, kind=ContactPoint.Kind.EMAIL, value=address
+        ).exists(),
+    )
+
+
+def _bring_back(ticket: Ticket, *, label: str) -> None:
+    """Someone wrote on the case: it is open again, and a reply is due."""
+    if ticket.status != Ticket.Status.OPEN:
+        if ticket.is_closed:
+            _event(ticket, TicketEvent.Kind.REOPENED, label=label, owner=_owner_name(ticket))
+        _set_status(ticket, Ticket.Status.OPEN, label=label)
+    batch.update(ticket, ["last_customer_message_at", "status", "solved_at", "closed_at"])
+    sla.customer_wrote(ticket, at=ticket.last_customer_message_at)
+
+
+def _stranger_message(
+    ticket: Ticket,
+    *,
+    address: str,
+    name: str,
+    body: str,
+    channel: Channel,
+    attachments: Sequence[UploadedFile],
+    quoted: str,
+) -> Message:
+    """A mail to the case's reply address from an address that is not the customer's.
+
+    It is kept (nothing is lost) under the sender's own name and address, and the case page
+    flags it. On a case still open it counts as a message waiting for an answer, as the
+    customer's would. A solved or closed case stays as it is: only the customer's word, or
+    the owner's, reopens it, as a reply address can reach anyone the mail was forwarded to.
+    The owner (the team lead of a case without one) is alerted instead, so the message does
+    not go unseen. The case number in a subject (``find_thread``) is trusted only from the
+    customer's addresses; the signed reply address does bring a stranger's mail here.
+    """
+    label = f"{name} <{address}>" if name else address
+    message = batch.create_keyed(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.INBOUND,
+            channel=channel,
+            written_by=Message.WrittenBy.PERSON,
+            author_name=label[:200],
+            body=body,
+            quoted_text=quoted,
+        )
+    )
+    _store_attachments(message, attachments)
+    _event(
+        ticket,
+        TicketEvent.Kind.CUSTOMER_WROTE,
+        label=label[:200],
+        message_id=message.pk,
+        stranger=address,
+    )
+    if ticket.is_closed:
+        raise_alert(
+            [ticket.owner] if ticket.owner else team_leads(ticket),
+            ticket=ticket,
+            kind=Alert.Kind.OTHER,
+            data={"stranger": address},
+        )
+    else:
+        ticket.last_customer_message_at = timezone.now()
+        _bring_back(ticket, label=label[:200])
     return message
 
 
@@ -558,10 +641,11 @@ def add_automatic_message(ticket: Ticket, *, body: str, reason: str, kind: str =
     """An auto-reply or similar arrived on a case: shown, never answered, never reopens it.
 
     ``kind`` says what sort of automatic mail it is (an ``InboundEmail.Reason`` code, shown in
-    the reader's language); ``reason`` is the header or pattern that told.
+    the reader's language); ``reason`` is the header or pattern that told. On a merged-away
+    case it is shown on the case it was merged into.
     """
     with batch.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         message = batch.create_keyed(
             Message(
                 ticket=ticket,
@@ -588,9 +672,12 @@ def _owner_name(ticket: Ticket) -> str:
 
 
 def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Ticket:
-    """The customer says whether the case is solved. "Not solved" reopens it to the same owner."""
+    """The customer says whether the case is solved. "Not solved" reopens it to the same owner.
+
+    Said of a case that was merged away, it is said of the case it was merged into.
+    """
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _live_surviving(_lock(ticket))
         customer = ticket.requester
         if comment:
             _customer_message(ticket, customer, body=comment, channel=Channel.WEB)
@@ -875,16 +962,65 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
     return ticket
 
 
+class MergeRefused(ValueError):
+    """A merge that would lose track of messages: see ``merge_tickets``."""
+
+
+def surviving_case(ticket: Ticket) -> Ticket:
+    """The case that holds what was written on ``ticket``: itself, or where it was merged into.
+
+    A case merged into one that was later merged elsewhere is followed to the end of the
+    chain. A chain that comes back on itself (which ``merge_tickets`` refuses to make) stops
+    at the last case not seen before.
+    """
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        following = (
+            Ticket.objects.select_related("organisation").filter(pk=ticket.merged_into_id).first()
+        )
+        if following is None:
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
+def _live_surviving(ticket: Ticket) -> Ticket:
+    """``surviving_case`` for a locked case, each case of the chain locked as it is reached."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        following = live_case(ticket.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.pk)
+        ticket = following
+    return ticket
+
+
 def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
-    """Fold a duplicate case of the same customer into another; nothing is lost."""
+    """Fold a duplicate case of the same customer into another; nothing is lost.
+
+    Returns the case that now holds the messages. A case that was itself merged away is
+    followed to the case it lives on in, so the messages never land in a closed duplicate.
+    Refused (``MergeRefused``) with the code ``same`` (the case itself, also at the end of a
+    chain), ``customer`` (another customer's case), ``merged`` (``source`` was merged away
+    already: its messages are elsewhere) or ``cycle`` (``into`` was merged into ``source``).
+    """
     if source.pk == into.pk:
-        raise ValueError("same")
-    if source.requester_id != into.requester_id:
-        raise ValueError("customer")
+        raise MergeRefused("same")
     with transaction.atomic():
-        target = _lock(into)
+        target = _live_surviving(_lock(into))
         source = _lock(source)
-        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        if source.merged_into_id is not None:
+            raise MergeRefused("merged")
+        if target.pk == source.pk:
+            raise MergeRefused("cycle")
+        if source.requester_id != target.requester_id:
+            raise MergeRefused("customer")
+        moved_ids = list(Message.objects.filter(ticket=source).values_list("pk", flat=True))
+        moved = Message.objects.filter(pk__in=moved_ids).update(ticket=target)
+        # The received mail goes with its message: its original and its sender show there.
+        InboundEmail.objects.filter(message_id__in=moved_ids).update(ticket=target)
         source.merged_into = target
         _set_status(source, Ticket.Status.CLOSED, agent=agent)
         source.save()
@@ -897,12 +1033,20 @@ def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
 
 
 def split_message(message: Message, *, agent: Agent) -> Ticket:
-    """Move one customer message into a new case of its own, same customer and owner."""
+    """Move one customer message into a new case of its own, same customer and owner.
+
+    Refused (``ValueError("only")``) when the case would keep no message from the customer:
+    the receipt and other automatic messages do not count, as a case without the customer's
+    words says nothing about what they asked.
+    """
     if message.direction != Message.Direction.INBOUND:
         raise ValueError("direction")
     with transaction.atomic():
         source = _lock(message.ticket)
-        if source.messages.count() < 2:
+        others = source.messages.filter(
+            direction=Message.Direction.INBOUND, written_by=Message.WrittenBy.PERSON
+        ).exclude(pk=message.pk)
+        if not others.exists():
             raise ValueError("only")
         now = timezone.now()
         new = Ticket.objects.create(

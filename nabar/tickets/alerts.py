@@ -112,4 +112,9 @@ def describe(kind: str, data: dict[str, Any]) -> str:
                 "stand_in": data["stand_in"],
             }
         return text
+    if kind == Alert.Kind.OTHER and "stranger" in data:
+        return _(
+            "%(address)s, which is not one of the customer's addresses, wrote on the finished "
+            "case %(case)s. The case was not reopened."
+        ) % {"case": case, "address": data["stranger"]}
     return str(case)

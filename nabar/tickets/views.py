@@ -22,9 +22,11 @@ from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Agent, Organisation
 from nabar.contact.views import serve_attachment
+from nabar.customers.actions import normalise_email
 from nabar.customers.models import ContactPoint, Customer
 from nabar.customers.views import case_addresses
 from nabar.mail import delivery, display
+from nabar.mail.models import InboundEmail
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
     CategoryForm,
@@ -36,7 +38,7 @@ from nabar.tickets.forms import (
     StatusForm,
     TransferForm,
 )
-from nabar.tickets.models import Alert, Ticket, TicketEvent
+from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
@@ -152,6 +154,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     )
     events = list(ticket.events.select_related("actor_agent__user"))
     contact_points = list(ticket.requester.contact_points.all())
+    _flag_strangers(thread, contact_points)
+    from_customer = [m for m in thread if m.direction == Message.Direction.INBOUND and m.by_person]
     return {
         "agent": agent,
         "ticket": ticket,
@@ -166,7 +170,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         ),
         "transfer_form": TransferForm(organisation_id=ticket.organisation_id),
         "may_override": access.may_override_owner(agent),
-        "can_split": len(thread) > 1,
+        # A split must leave the case at least one message the customer wrote themselves.
+        "can_split": len(from_customer) > 1,
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "merge_form": MergeForm(),
@@ -174,6 +179,28 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "given_elsewhere": _given_elsewhere(events, contact_points),
         "case_addresses": case_addresses(ticket, thread=thread),
     }
+
+
+def _flag_strangers(thread: list[Message], contact_points: list[ContactPoint]) -> None:
+    """Give each message its ``stranger``: the address a mail came from when that address is
+    not one of the customer's ("" otherwise). Anyone can write to a case's reply address; the
+    agent must see when someone else did, and can link the address from there."""
+    received = [
+        m.pk
+        for m in thread
+        if m.direction == Message.Direction.INBOUND and m.channel == Channel.EMAIL and m.by_person
+    ]
+    senders = dict(
+        InboundEmail.objects.filter(message_id__in=received)
+        .exclude(from_address="")
+        .values_list("message_id", "from_address")
+        if received
+        else ()
+    )
+    own = {point.value for point in contact_points if point.kind == ContactPoint.Kind.EMAIL}
+    for message in thread:
+        address = normalise_email(senders.get(message.pk, ""))
+        setattr(message, "stranger", address if address and address not in own else "")  # noqa: B010
 
 
 def _given_elsewhere(events: list[TicketEvent], contact_points: list[ContactPoint]) -> list[str]:
@@ -343,17 +370,39 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         form.add_error("into", _("There is no case with that number."))
         return _invalid(request, ticket, merge_form=form)
     try:
-        actions.merge_tickets(ticket, into=into, agent=access.agent_for(request.user))
-    except ValueError as refused:
-        form.add_error(
-            "into",
-            _("A case cannot be merged into itself.")
-            if str(refused) == "same"
-            else _("Only cases of the same customer can be merged."),
-        )
+        target = actions.merge_tickets(ticket, into=into, agent=access.agent_for(request.user))
+    except actions.MergeRefused as refused:
+        form.add_error("into", _merge_refusal(str(refused), ticket=ticket, into=into))
         return _invalid(request, ticket, merge_form=form)
-    flash.success(request, _("Merged into %(ref)s; nothing was lost.") % {"ref": into.reference})
-    return redirect(into)
+    if target.pk != into.pk:
+        flash.success(
+            request,
+            _("Merged into %(ref)s, which %(asked)s was merged into; nothing was lost.")
+            % {"ref": target.reference, "asked": into.reference},
+        )
+    else:
+        flash.success(
+            request, _("Merged into %(ref)s; nothing was lost.") % {"ref": target.reference}
+        )
+    return redirect(target)
+
+
+def _merge_refusal(code: str, *, ticket: Ticket, into: Ticket) -> str:
+    if code == "same":
+        return _("A case cannot be merged into itself.")
+    if code == "cycle":
+        return _(
+            "%(into)s was already merged into %(ref)s, so %(ref)s cannot be merged into it."
+        ) % {
+            "into": into.reference,
+            "ref": ticket.reference,
+        }
+    if code == "merged":
+        return _("%(ref)s was already merged into %(survivor)s; its messages are there.") % {
+            "ref": ticket.reference,
+            "survivor": actions.surviving_case(ticket).reference,
+        }
+    return _("Only cases of the same customer can be merged.")
 
 
 @require_POST
@@ -362,8 +411,16 @@ def split(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     message = access.get_message_for(request.user, number, pk)
     try:
         new = actions.split_message(message, agent=access.agent_for(request.user))
-    except ValueError:
-        flash.error(request, _("Only a customer's message in a case with others can be split off."))
+    except ValueError as refused:
+        flash.error(
+            request,
+            _(
+                "This is the only message from the customer in the case; it cannot be split "
+                "off, or the case would have none left."
+            )
+            if str(refused) == "only"
+            else _("Only a message from the customer can be made a case of its own."),
+        )
         return redirect(message.ticket)
     flash.success(request, _("The message is now case %(ref)s.") % {"ref": new.reference})
     return redirect(new)

@@ -427,3 +427,90 @@ def test_a_mail_that_fails_keeps_the_error_without_secrets(organisation, alice, 
     assert inbound.reason == InboundEmail.Reason.ERROR
     assert inbound.detail == "RuntimeError: store at postgres://nabar:***@db/nabar refused ***"
     assert bytes(inbound.raw) == eml(message_id="broken@example.se")
+
+
+def test_a_reply_to_a_merged_away_case_lands_in_the_case_it_was_merged_into(organisation, alice):
+    first = receive(eml(message_id="m1@example.se", body="Första frågan."), organisation).ticket
+    second = receive(eml(message_id="m2@example.se", body="Andra frågan."), organisation).ticket
+    actions.merge_tickets(second, into=first, agent=alice)
+    our_receipt = OutboundEmail.objects.get(ticket=second, kind=OutboundEmail.Kind.RECEIPT)
+
+    by_token = receive(
+        eml(to=tokens.reply_address("kontakt@exempel.example", second.pk), body="Svar ett."),
+        organisation,
+    )
+    by_thread = receive(
+        eml(
+            subject="Sv: Fråga om fakturan",
+            body="Svar två.",
+            headers=f"In-Reply-To: <{our_receipt.rfc_message_id}>",
+        ),
+        organisation,
+    )
+    by_number = receive(
+        eml(subject=f"[{second.reference}] En sak till", body="Svar tre."), organisation
+    )
+
+    assert [by_token.ticket_id, by_thread.ticket_id, by_number.ticket_id] == [first.pk] * 3
+    bodies = set(first.messages.filter(direction="in").values_list("body", flat=True))
+    assert {"Svar ett.", "Svar två.", "Svar tre."} <= bodies
+    assert not second.messages.exists()
+    second.refresh_from_db()
+    assert second.status == Ticket.Status.CLOSED
+
+
+def test_mail_from_a_stranger_to_the_reply_address_is_kept_under_the_strangers_name(
+    organisation, alice, alice_client
+):
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+
+    inbound = receive(
+        eml(
+            sender="stranger@example.com",
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            body="Jag är inte Karin.",
+        ),
+        organisation,
+    )
+
+    assert inbound.ticket_id == ticket.pk
+    message = ticket.messages.get(body="Jag är inte Karin.")
+    assert message.author_customer is None
+    assert "stranger@example.com" in message.author_name
+    html = alice_client.get(
+        reverse("tickets:detail", kwargs={"number": ticket.number}), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert (
+        "Written from stranger@example.com, which is not one of this customer's addresses." in html
+    )
+    assert "wrote, from an address that is not this customer's" in html
+    link = reverse("customers:link", kwargs={"number": ticket.number})
+    assert f"{link}?address=stranger%40example.com" in html
+    assert alice_client.get(link, {"address": "stranger@example.com"}).status_code == 200
+    # The customer's own mail carries no such flag.
+    assert html.count("which is not one of this customer") == 1
+
+
+def test_mail_from_a_stranger_does_not_reopen_a_solved_case_but_alerts_the_owner(
+    organisation, alice
+):
+    from nabar.tickets.models import Alert
+
+    ticket = receive(eml(message_id="m1@example.se"), organisation).ticket
+    actions.customer_verdict(ticket, solved=True)
+
+    receive(
+        eml(
+            sender="stranger@example.com",
+            to=tokens.reply_address("kontakt@exempel.example", ticket.pk),
+            body="Öppna det här igen.",
+        ),
+        organisation,
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.SOLVED
+    assert ticket.messages.filter(body="Öppna det här igen.").exists()
+    alert = Alert.objects.get(recipient=ticket.owner, ticket=ticket)
+    assert "stranger@example.com" in alert.text
+    assert "not reopened" in alert.text

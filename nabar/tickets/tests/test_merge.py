@@ -1,0 +1,97 @@
+"""Merging duplicate cases: the messages always end up in a case that is still alive."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from nabar.tickets import actions
+from nabar.tickets.models import Message, Ticket
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def evas_cases(organisation):
+    """Eva writes three cases about the same thing."""
+    return [
+        open_case(organisation, name="Eva", email="eva@example.se", body=f"Fråga {n}")
+        for n in (1, 2, 3)
+    ]
+
+
+def _inbound_bodies(ticket: Ticket) -> list[str]:
+    return list(
+        ticket.messages.filter(direction=Message.Direction.INBOUND).values_list("body", flat=True)
+    )
+
+
+def test_merging_into_a_merged_away_case_follows_it_to_the_case_it_lives_on_in(evas_cases, alice):
+    first, second, third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    target = actions.merge_tickets(third, into=second, agent=alice)
+
+    assert target == first
+    third.refresh_from_db()
+    assert third.merged_into == first
+    assert sorted(_inbound_bodies(first)) == ["Fråga 1", "Fråga 2", "Fråga 3"]
+    assert _inbound_bodies(second) == []
+
+
+def test_the_confirmation_names_the_case_the_messages_went_to(alice_client, evas_cases, alice):
+    first, second, third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": third.number}),
+        {"into": second.number},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == first.get_absolute_url()
+    html = response.content.decode()
+    assert f"Merged into {first.reference}, which {second.reference} was merged into" in html
+
+
+def test_a_case_cannot_be_merged_into_its_own_duplicate(alice_client, evas_cases, alice):
+    first, second, _third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    with pytest.raises(actions.MergeRefused, match="cycle"):
+        actions.merge_tickets(first, into=second, agent=alice)
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": first.number}),
+        {"into": second.number},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert (
+        f"{second.reference} was already merged into {first.reference}, so "
+        f"{first.reference} cannot be merged into it." in response.content.decode()
+    )
+    first.refresh_from_db()
+    assert first.merged_into is None
+    assert first.status != Ticket.Status.CLOSED
+    assert sorted(_inbound_bodies(first)) == ["Fråga 1", "Fråga 2"]
+
+
+def test_a_case_already_merged_away_is_not_merged_a_second_time(alice_client, evas_cases, alice):
+    first, second, third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": second.number}),
+        {"into": third.number},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert f"{second.reference} was already merged into {first.reference}" in (
+        response.content.decode()
+    )
+    second.refresh_from_db()
+    assert second.merged_into == first
