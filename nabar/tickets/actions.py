@@ -508,6 +508,7 @@ def assign_ticket(
             return ticket
         previous = ticket.owner
         ticket.owner = owner
+        ticket.owner_since = timezone.now()
         if previous is not None:
             ticket.handoff_count += 1
         ticket.save()
@@ -854,7 +855,7 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
             previous = ticket.owner
             ticket.team = team
             ticket.owner = routing.owner_in_team(ticket, team)
-            ticket.owner_since = timezone.now()
+            ticket.owner_since = timezone.now() if ticket.owner is not None else None
             if previous is not None and previous != ticket.owner:
                 ticket.handoff_count += 1
         ticket.save()
