@@ -884,14 +884,9 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
             or (since is not None and absent.away_since > since)
         ):
             return ticket
-        stand_in = absent.stand_in
-        if stand_in is not None and (
-            not stand_in.is_active or stand_in.availability != Agent.Availability.AVAILABLE
-        ):
-            stand_in = None
-        now = timezone.now()
+        stand_in = available_stand_in(absent)
         ticket.owner = stand_in
-        ticket.owner_since = now
+        ticket.owner_since = timezone.now() if stand_in is not None else None
         ticket.handoff_count += 1
         ticket.handover_from = absent.name
         ticket.handover_note = ""
@@ -913,8 +908,12 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
                 kind=Alert.Kind.NOBODY,
                 data={"absent": absent.name},
             )
+        # The customer always hears where the case went: to the stand-in while the owner is
+        # away, to the stand-in for good, or to the team queue.
         if reason == "away" and stand_in is not None:
             _tell_customer_new_owner(ticket, why="", away=True, away_until=absent.back_on)
+        else:
+            _tell_customer_new_owner(ticket, why="")
     return ticket
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from nabar.accounts.actions import set_availability
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.conftest import make_agent
+from nabar.routing.sweep import hand_over_absent
 from nabar.tickets import actions
 from nabar.tickets.models import Alert, Ticket, TicketEvent
 from nabar.tickets.tests.factories import open_case
@@ -269,3 +270,42 @@ def test_the_confirmation_says_the_case_moved_to_the_new_owners_team(
     assert "Berit has the case now, in the team Fakturor; the customer has been told." in (
         response.content.decode()
     )
+
+
+# 7. The customer hears when an absent owner's case goes to the team queue
+
+
+@pytest.mark.parametrize("stand_in", ["none", "away"])
+def test_the_customer_hears_when_an_away_owners_case_goes_to_the_queue(
+    organisation, alice, bob, lead, stand_in
+):
+    organisation.stand_in_after_hours = 4
+    organisation.save()
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    _go_away(alice, stand_in=bob if stand_in == "away" else None)
+    mail.outbox.clear()
+
+    with time_machine.travel(timezone.now() + timedelta(hours=5)):
+        assert hand_over_absent() == 1
+
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+    assert len(mail.outbox) == 1
+    assert "har flyttats till Kundtjänst" in mail.outbox[0].body
+
+
+def test_the_customer_hears_when_a_deactivated_owners_case_goes_to_the_queue(
+    organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    Agent.objects.filter(pk=alice.pk).update(is_active=False)
+    mail.outbox.clear()
+
+    hand_over_absent()
+
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+    assert len(mail.outbox) == 1
+    assert "har flyttats till Kundtjänst" in mail.outbox[0].body
