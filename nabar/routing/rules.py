@@ -357,12 +357,24 @@ def choose_owner(
     )
 
 
-def transfer_allowed(history: Sequence[int | None], *, to: int, max_hops: int = 3) -> bool:
-    """Guard against a case bouncing: refuse going back to a recent holder or past ``max_hops``.
+def transfer_refusal(
+    history: Sequence[int | None], *, to: int, max_hops: int = 3
+) -> Literal["hops", "loop"] | None:
+    """Why a hand-over to ``to`` would let the case bounce, or None when it may go.
 
-    ``history`` holds the team or owner ids the case has had, oldest first.
+    ``history`` holds the team or owner ids the case has had, oldest first; None is a spell in
+    a team queue. "hops": the case has moved ``max_hops`` times already. "loop": ``to`` had it
+    before someone else did. An empty queue is nobody: taking a case back from it is no bounce.
     """
     hops = sum(1 for before, after in itertools.pairwise(history) if before != after)
     if hops >= max_hops:
-        return False
-    return not (len(history) >= 2 and to in history[:-1] and history[-1] != to)
+        return "hops"
+    holders = [holder for holder in history if holder is not None]
+    if len(holders) >= 2 and to in holders[:-1] and holders[-1] != to:
+        return "loop"
+    return None
+
+
+def transfer_allowed(history: Sequence[int | None], *, to: int, max_hops: int = 3) -> bool:
+    """Guard against a case bouncing: refuse going back to a recent holder or past ``max_hops``."""
+    return transfer_refusal(history, to=to, max_hops=max_hops) is None

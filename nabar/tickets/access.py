@@ -57,3 +57,11 @@ def may_override_owner(agent: Agent) -> bool:
     from nabar.accounts.access import is_lead_or_admin
 
     return is_lead_or_admin(agent)
+
+
+def may_take(agent: Agent, ticket: Ticket) -> bool:
+    """Any agent of the team takes a case waiting in the team's queue (nobody owns it)."""
+    if ticket.owner_id is not None or ticket.is_closed:
+        return False
+    team_id = ticket.team_id or ticket.organisation.default_team_id
+    return team_id is not None and agent.teams.filter(pk=team_id).exists()

@@ -25,7 +25,7 @@ from nabar.lib.templatetags.nabar_time import when
 from nabar.mail.models import InboundEmail, OutboundEmail
 from nabar.mail.outbox import queue_email, render_email, render_email_filled, thread_starts
 from nabar.routing import actions as routing
-from nabar.routing.rules import transfer_allowed
+from nabar.routing.rules import transfer_refusal
 from nabar.sla import actions as sla
 from nabar.tickets import expected
 from nabar.tickets.alerts import raise_alert, team_leads
@@ -508,6 +508,7 @@ def assign_ticket(
             return ticket
         previous = ticket.owner
         ticket.owner = owner
+        ticket.owner_since = timezone.now()
         if previous is not None:
             ticket.handoff_count += 1
         ticket.save()
@@ -702,11 +703,27 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
 
 
 class TransferRefused(ValueError):
-    """A transfer that would send the case back where it came from, or has no note."""
+    """A hand-over that cannot go through, and why (``code``).
+
+    "note": no hand-over note; "target": nobody chosen; "same": the case is with them already;
+    "unavailable": the person is away or off (``stand_in`` names who stands in, if anyone can);
+    "loop": they had the case before someone else did; "hops": handed over too many times.
+    """
+
+    def __init__(
+        self, code: str, *, person: Agent | None = None, stand_in: Agent | None = None
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.person = person
+        self.stand_in = stand_in
+
+
+MAX_HANDOFFS = 3
 
 
 def holders(ticket: Ticket) -> list[int | None]:
-    """The owners the case has had, oldest first, from its timeline."""
+    """The owners the case has had, oldest first, from its timeline (None: a team queue)."""
     owners: list[int | None] = []
     for data in ticket.events.filter(
         kind__in=[TicketEvent.Kind.ASSIGNED, TicketEvent.Kind.TRANSFERRED]
@@ -717,6 +734,14 @@ def holders(ticket: Ticket) -> list[int | None]:
     if not owners and ticket.owner_id:
         owners.append(ticket.owner_id)
     return owners
+
+
+def available_stand_in(agent: Agent) -> Agent | None:
+    """Who can take ``agent``'s cases now: their stand-in, when active and available."""
+    stand_in = agent.stand_in
+    if stand_in is None or not stand_in.is_active:
+        return None
+    return stand_in if stand_in.availability == Agent.Availability.AVAILABLE else None
 
 
 def transfer_ticket(
@@ -730,15 +755,19 @@ def transfer_ticket(
 ) -> Ticket:
     """Hand the case to another person or team with a note; the customer is told who and why.
 
-    The new owner sees the note at the top of the case. A transfer back to someone who had the
-    case before is refused (the case would bounce) and the team lead is alerted; the lead can
-    still give the case to anyone with a plain owner change. The third hand-off alerts the lead.
+    The new owner sees the note at the top of the case. A person who is away or off is refused
+    (the sweeper would move the case on to their stand-in at once and the customer would get
+    two opposite notices). A transfer back to someone who had the case before is refused (the
+    case would bounce), and so is a fourth hand-over; the team lead is alerted and can still
+    give the case to anyone with a plain owner change. The third hand-off alerts the lead.
     """
     if not note.strip():
         raise TransferRefused("note")
     if to_owner is None and to_team is None:
         raise TransferRefused("target")
-    loop: dict[str, str] = {}
+    if to_owner is not None and to_owner.availability != Agent.Availability.AVAILABLE:
+        raise TransferRefused("unavailable", person=to_owner, stand_in=available_stand_in(to_owner))
+    refused: tuple[str, Alert.Kind, dict[str, Any]] | None = None
     with transaction.atomic():
         ticket = _lock(ticket)
         if to_owner is None:
@@ -750,12 +779,19 @@ def transfer_ticket(
             and to_team in (None, ticket.team)
         ):
             raise TransferRefused("same")
-        if to_owner is not None and not transfer_allowed(holders(ticket), to=to_owner.pk):
-            loop = {"by": agent.name, "back_to": to_owner.name}
-        if not loop:
+        refusal = (
+            transfer_refusal(holders(ticket), to=to_owner.pk, max_hops=MAX_HANDOFFS)
+            if to_owner is not None
+            else None
+        )
+        if refusal == "loop":
+            assert to_owner is not None
+            refused = ("loop", Alert.Kind.BOUNCED, {"by": agent.name, "back_to": to_owner.name})
+        elif refusal == "hops":
+            refused = ("hops", Alert.Kind.HANDOFFS, {"handoffs": ticket.handoff_count})
+        if refused is None:
             previous = ticket.owner
             previous_team = ticket.team
-            now = timezone.now()
             ticket.owner = to_owner
             if to_team is not None:
                 ticket.team = to_team
@@ -763,7 +799,7 @@ def transfer_ticket(
                 to_owner.teams.values_list("pk", flat=True)
             ):
                 ticket.team = to_owner.teams.first() or ticket.team
-            ticket.owner_since = now
+            ticket.owner_since = timezone.now() if to_owner is not None else None
             ticket.handoff_count += 1
             ticket.handover_note = note.strip()
             ticket.handover_from = agent.name
@@ -780,18 +816,58 @@ def transfer_ticket(
                 why=why,
                 handoffs=ticket.handoff_count,
             )
-            if ticket.handoff_count >= 3:
+            if ticket.handoff_count >= MAX_HANDOFFS:
                 raise_alert(
                     team_leads(ticket),
                     ticket=ticket,
                     kind=Alert.Kind.HANDOFFS,
                     data={"handoffs": ticket.handoff_count},
                 )
+            if to_owner is None:
+                _alert_nobody_available(ticket)
             _tell_customer_new_owner(ticket, why=why)
-    if loop:
-        raise_alert(team_leads(ticket), ticket=ticket, kind=Alert.Kind.HANDOFFS, data=loop)
-        raise TransferRefused("loop")
+    if refused is not None:
+        code, kind, data = refused
+        raise_alert(team_leads(ticket), ticket=ticket, kind=kind, data=data)
+        raise TransferRefused(code)
     return ticket
+
+
+def take_ticket(ticket: Ticket, *, agent: Agent) -> Ticket:
+    """An agent of the case's team takes it from the team queue; the customer is told who.
+
+    Not a hand-over: nobody had the case, so it is not counted and needs no note. The access
+    check (``access.may_take``) says who may; here a case someone took meanwhile is left alone.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.owner_id is not None:
+            raise TransferRefused("taken")
+        ticket.owner = agent
+        ticket.owner_since = timezone.now()
+        ticket.save()
+        _event(
+            ticket,
+            TicketEvent.Kind.ASSIGNED,
+            agent=agent,
+            owner=agent.name,
+            owner_id=agent.pk,
+            previous="",
+            reason="taken",
+        )
+        # The customer was told the first person free would take it: say who did.
+        _tell_customer_new_owner(ticket, why="")
+    return ticket
+
+
+def _alert_nobody_available(ticket: Ticket) -> None:
+    """The case waits in a team queue where nobody is free: the team lead decides."""
+    raise_alert(
+        team_leads(ticket),
+        ticket=ticket,
+        kind=Alert.Kind.NOBODY,
+        data={"team": ticket.team.name if ticket.team else ""},
+    )
 
 
 def _tell_customer_new_owner(
@@ -808,6 +884,12 @@ def _tell_customer_new_owner(
         "away_until": away_until,
         "link": case_link(ticket),
     }
+    if ticket.owner_id is None:
+        # Nobody is free to take it: say so, with the same honest range as the receipt.
+        estimate = expected.estimate_first_reply(ticket)
+        with translation.override(reply_language(ticket)):
+            context["likely"] = when(estimate.likely)
+            context["latest"] = when(estimate.latest)
     _notify_customer(ticket, "handover", context, automatic=False)
 
 
@@ -889,14 +971,9 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
             or (since is not None and absent.away_since > since)
         ):
             return ticket
-        stand_in = absent.stand_in
-        if stand_in is not None and (
-            not stand_in.is_active or stand_in.availability != Agent.Availability.AVAILABLE
-        ):
-            stand_in = None
-        now = timezone.now()
+        stand_in = available_stand_in(absent)
         ticket.owner = stand_in
-        ticket.owner_since = now
+        ticket.owner_since = timezone.now() if stand_in is not None else None
         ticket.handoff_count += 1
         ticket.handover_from = absent.name
         ticket.handover_note = ""
@@ -918,8 +995,12 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
                 kind=Alert.Kind.NOBODY,
                 data={"absent": absent.name},
             )
+        # The customer always hears where the case went: to the stand-in while the owner is
+        # away, to the stand-in for good, or to the team queue.
         if reason == "away" and stand_in is not None:
             _tell_customer_new_owner(ticket, why="", away=True, away_until=absent.back_on)
+        else:
+            _tell_customer_new_owner(ticket, why="")
     return ticket
 
 
@@ -941,7 +1022,7 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
             previous = ticket.owner
             ticket.team = team
             ticket.owner = routing.owner_in_team(ticket, team)
-            ticket.owner_since = timezone.now()
+            ticket.owner_since = timezone.now() if ticket.owner is not None else None
             if previous is not None and previous != ticket.owner:
                 ticket.handoff_count += 1
         ticket.save()

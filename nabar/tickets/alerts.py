@@ -87,7 +87,8 @@ def describe(kind: str, data: dict[str, Any]) -> str:
             "case": case,
             "team": data.get("team", ""),
         }
-    if kind == Alert.Kind.HANDOFFS and "back_to" in data:
+    if kind in (Alert.Kind.BOUNCED, Alert.Kind.HANDOFFS) and "back_to" in data:
+        # Alerts raised before bounces had a kind of their own are "handoffs" with "back_to".
         return _(
             "%(case)s: %(name)s tried to hand it back to %(back_to)s, who had it before. "
             "The hand-over was refused."

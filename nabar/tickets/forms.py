@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.models import Agent, Team
@@ -57,8 +62,38 @@ class SearchForm(forms.Form):
     )
 
 
+def short_date(day: date) -> str:
+    """ "9 Dec" in English, "9 dec" in Swedish (Swedish months are written in lower case)."""
+    words = date_format(day, "j M")
+    return words.lower() if (translation.get_language() or "").startswith("sv") else words
+
+
+def availability_words(agent: Agent) -> str:
+    """Why a person cannot take a case now, in the reader's language ("" when they can)."""
+    if agent.availability == Agent.Availability.AWAY and agent.back_on is not None:
+        return gettext("away until %(date)s") % {"date": short_date(agent.back_on)}
+    if agent.availability == Agent.Availability.AWAY:
+        return gettext("away")
+    if agent.availability == Agent.Availability.OFF:
+        return gettext("off work")
+    return ""
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person to hand a case to, with whether they can take it now: "Bob (away until 9 Dec)"."""
+
+    def label_from_instance(self, obj: Agent) -> str:
+        words = availability_words(obj)
+        if not words:
+            return obj.name
+        return gettext("%(name)s (%(availability)s)") % {
+            "name": obj.name,
+            "availability": words,
+        }
+
+
 class TransferForm(forms.Form):
-    to_owner = forms.ModelChoiceField(
+    to_owner = PersonChoiceField(
         label=_("Hand over to"),
         queryset=Agent.objects.none(),
         required=False,
@@ -80,15 +115,20 @@ class TransferForm(forms.Form):
         max_length=300,
     )
 
-    def __init__(self, *args: object, organisation_id: int, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, organisation_id: int, owner_id: int | None, **kwargs: object
+    ) -> None:
+        """``owner_id``: who has the case now, left out of the list (nobody hands to themselves
+        what they have)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         owner = self.fields["to_owner"]
         team = self.fields["to_team"]
         assert isinstance(owner, forms.ModelChoiceField)
         assert isinstance(team, forms.ModelChoiceField)
-        owner.queryset = Agent.objects.filter(
-            organisation_id=organisation_id, is_active=True
-        ).select_related("user")
+        people = Agent.objects.filter(organisation_id=organisation_id, is_active=True)
+        if owner_id is not None:
+            people = people.exclude(pk=owner_id)
+        owner.queryset = people.select_related("user")
         team.queryset = Team.objects.filter(organisation_id=organisation_id)
 
     def clean(self) -> dict[str, object]:

@@ -306,6 +306,7 @@ class Alert(models.Model):
     class Kind(models.TextChoices):
         URGENT = "urgent", _("Urgent case")
         HANDOFFS = "handoffs", _("Case handed over too often")
+        BOUNCED = "bounced", _("Hand-over back refused")
         BREACH_SOON = "breach_soon", _("Reply due soon")
         BREACHED = "breached", _("Reply overdue")
         NOBODY = "nobody", _("Nobody available")

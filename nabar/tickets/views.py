@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nabar.accounts.models import Agent, Organisation
@@ -37,6 +37,7 @@ from nabar.tickets.forms import (
     SearchForm,
     StatusForm,
     TransferForm,
+    availability_words,
 )
 from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 
@@ -168,8 +169,11 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "owner_form": OwnerForm(
             organisation_id=ticket.organisation_id, initial={"owner": ticket.owner_id}
         ),
-        "transfer_form": TransferForm(organisation_id=ticket.organisation_id),
+        "transfer_form": TransferForm(
+            organisation_id=ticket.organisation_id, owner_id=ticket.owner_id
+        ),
         "may_override": access.may_override_owner(agent),
+        "may_take": access.may_take(agent, ticket),
         # A split must leave the case at least one message the customer wrote themselves.
         "can_split": len(from_customer) > 1,
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
@@ -295,13 +299,17 @@ def attachment(request: HttpRequest, number: int, pk: int) -> HttpResponseBase:
 
 
 TRANSFER_REFUSALS = {
-    "loop": _lazy(
+    "loop": gettext_lazy(
         "That would send the case back to someone who had it before. Your team lead has been "
         "alerted and can decide who takes it."
     ),
-    "same": _lazy("The case is already with that person."),
-    "note": _lazy("Write a hand-over note for the new owner."),
-    "target": _lazy("Choose a person or a team to hand the case over to."),
+    "hops": gettext_lazy(
+        "The case has been handed over too many times already. Your team lead has been alerted "
+        "and can decide who takes it."
+    ),
+    "same": gettext_lazy("The case is already with that person."),
+    "note": gettext_lazy("Write a hand-over note for the new owner."),
+    "target": gettext_lazy("Choose a person or a team to hand the case over to."),
 }
 
 
@@ -309,12 +317,15 @@ TRANSFER_REFUSALS = {
 @login_required
 def transfer(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
-    form = TransferForm(request.POST, organisation_id=ticket.organisation_id)
+    form = TransferForm(
+        request.POST, organisation_id=ticket.organisation_id, owner_id=ticket.owner_id
+    )
     if not form.is_valid():
         return _invalid(request, ticket, transfer_form=form)
     to_owner = form.cleaned_data["to_owner"]
     if to_owner is not None:
         to_owner = access.get_agent_in_org(request.user, to_owner.pk)
+    team_before = ticket.team_id
     try:
         ticket = actions.transfer_ticket(
             ticket,
@@ -325,9 +336,19 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
             why=form.cleaned_data["why"],
         )
     except actions.TransferRefused as refused:
-        form.add_error(None, str(TRANSFER_REFUSALS[str(refused)]))
+        if refused.code == "unavailable" and refused.person is not None:
+            form.add_error("to_owner", _unavailable(refused.person, refused.stand_in))
+        else:
+            form.add_error(None, str(TRANSFER_REFUSALS[refused.code]))
         return _invalid(request, ticket, transfer_form=form)
-    if ticket.owner is not None:
+    if ticket.owner is not None and ticket.team_id != team_before:
+        # Handing to a person of another team moves the case to their team: say so.
+        flash.success(
+            request,
+            _("%(name)s has the case now, in the team %(team)s; the customer has been told.")
+            % {"name": ticket.owner.name, "team": ticket.team.name if ticket.team else ""},
+        )
+    elif ticket.owner is not None:
         flash.success(
             request,
             _("%(name)s has the case now; the customer has been told.")
@@ -339,6 +360,42 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
             _("The case waits in the queue of %(team)s; the customer has been told.")
             % {"team": ticket.team.name if ticket.team else ""},
         )
+    return redirect(ticket)
+
+
+def _unavailable(person: Agent, stand_in: Agent | None) -> str:
+    """Why a hand-over to ``person`` is refused, naming who can take it instead."""
+    values = {"name": person.name, "availability": availability_words(person)}
+    if stand_in is not None:
+        return _(
+            "%(name)s cannot take the case now (%(availability)s). %(stand_in)s stands in for "
+            "them: hand it to %(stand_in)s instead."
+        ) % {**values, "stand_in": stand_in.name}
+    return (
+        _(
+            "%(name)s cannot take the case now (%(availability)s) and has no stand-in who can. "
+            "Hand it to someone else or to the team."
+        )
+        % values
+    )
+
+
+@require_POST
+@login_required
+def take(request: HttpRequest, number: int) -> HttpResponse:
+    """An agent of the team takes a case from the team queue, without a note."""
+    ticket = access.get_ticket_for(request.user, number)
+    agent = access.agent_for(request.user)
+    not_yours = _("Someone else has the case now, or it is not in your team's queue.")
+    if not access.may_take(agent, ticket):
+        flash.error(request, not_yours)
+        return redirect(ticket)
+    try:
+        actions.take_ticket(ticket, agent=agent)
+    except actions.TransferRefused:
+        flash.error(request, not_yours)
+        return redirect(ticket)
+    flash.success(request, _("You have the case now; the customer has been told."))
     return redirect(ticket)
 
 

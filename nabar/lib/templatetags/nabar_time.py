@@ -8,6 +8,7 @@ from functools import lru_cache
 from django import template
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -32,6 +33,16 @@ def when(value: datetime | None) -> str:
 def has_passed(value: datetime | None) -> bool:
     """Whether a time said to someone is now in the past."""
     return value is not None and value <= timezone.now()
+
+
+@register.filter
+def hours(value: float | None) -> str:
+    """A span in hours as people say it: "12 min" under an hour, "2.5 h" above."""
+    if value is None:
+        return ""
+    if value < 1:
+        return _("%(n)s min") % {"n": number_format(value * 60, 0)}
+    return _("%(n)s h") % {"n": number_format(value, 1)}
 
 
 @lru_cache(maxsize=256)

@@ -277,7 +277,7 @@ def test_a_transfer_back_is_refused_and_the_third_hand_off_alerts_the_lead(
     actions.transfer_ticket(ticket, agent=first, note="Till dig.", to_owner=second)
     with pytest.raises(actions.TransferRefused, match="loop"):
         actions.transfer_ticket(ticket, agent=second, note="Tillbaka.", to_owner=first)
-    loop = Alert.objects.get(recipient=dave, kind=Alert.Kind.HANDOFFS)
+    loop = Alert.objects.get(recipient=dave, kind=Alert.Kind.BOUNCED)
     with translation.override("sv"):
         assert loop.message() == (
             f"{ticket.reference}: {second.name} försökte lämna tillbaka det till {first.name},"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -309,6 +310,22 @@ def test_the_report_shows_continuity_hand_offs_and_time_to_the_right_person(
     assert "100 % (1/1)" in page  # Carol's second case went to her first owner
     assert first.owner is not None
     assert "Everyone" in page
+
+
+def test_the_report_says_short_waits_for_the_right_person_in_minutes(
+    client, organisation, alice, bob
+):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    ticket = open_case(organisation)
+    other = bob if ticket.owner == alice else alice
+    with time_machine.travel(ticket.created_at + timedelta(minutes=12), tick=False):
+        actions.assign_ticket(ticket, owner=other, agent=alice)
+    client.force_login(alice.user)
+
+    page = client.get(reverse("routing:report"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert "<td>12 min</td>" in page
+    assert "0,0 tim" not in page
 
 
 def test_report_figures_from_rows() -> None:

@@ -12,6 +12,7 @@ from nabar.routing.rules import (
     apply_rules,
     choose_owner,
     transfer_allowed,
+    transfer_refusal,
 )
 
 BILLING, SUPPORT = 10, 20
@@ -241,6 +242,15 @@ def test_transfers_back_to_an_earlier_holder_or_past_the_limit_are_refused() -> 
     assert not transfer_allowed([BILLING, SUPPORT], to=BILLING)
     assert transfer_allowed([BILLING, SUPPORT], to=30)
     assert not transfer_allowed([1, 2, 3, 4], to=5)
+
+
+def test_an_empty_queue_is_nobody_and_a_refusal_says_why() -> None:
+    # Handed to a team queue nobody was free in, then taken back by the one who had it.
+    assert transfer_refusal([BILLING, None], to=BILLING) is None
+    assert transfer_refusal([BILLING, None, SUPPORT], to=BILLING) == "loop"
+    assert transfer_refusal([BILLING, SUPPORT], to=BILLING) == "loop"
+    assert transfer_refusal([1, 2, 3, 4], to=1) == "hops"
+    assert transfer_refusal([1, 2, 3, 4], to=5) == "hops"
 
 
 def test_a_written_case_goes_to_someone_working_now_before_someone_off_duty() -> None:

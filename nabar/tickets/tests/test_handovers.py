@@ -1,0 +1,311 @@
+"""Hand-overs as agents, team leads and customers meet them: who can take a case, and who hears."""
+
+from __future__ import annotations
+
+import datetime
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from nabar.accounts.actions import set_availability
+from nabar.accounts.models import Agent, Organisation, Team
+from nabar.conftest import make_agent
+from nabar.routing.sweep import hand_over_absent
+from nabar.tickets import actions
+from nabar.tickets.models import Alert, Ticket, TicketEvent
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def lead(organisation: Organisation) -> Agent:
+    """The team lead of Kundtjänst, who answers no cases (not in the team)."""
+    agent = make_agent(organisation, "lena", "Lena")
+    agent.teams.clear()
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=agent)
+    organisation.default_team.refresh_from_db()
+    return agent
+
+
+@pytest.fixture
+def billing(organisation: Organisation) -> Team:
+    return Team.objects.create(organisation=organisation, name="Fakturor")
+
+
+def _case_of(owner: Agent, organisation: Organisation, **kwargs: str) -> Ticket:
+    """A new case that routing gave to ``owner`` (whoever it picked, the timeline says owner)."""
+    ticket = open_case(organisation, **kwargs)
+    ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED).delete()
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+    return actions.assign_ticket(ticket, owner=owner, agent=None, reason="least_loaded")
+
+
+def _go_away(agent: Agent, *, until: datetime.date | None = None, stand_in: Agent | None = None):  # type: ignore[no-untyped-def]
+    agent.back_on = until
+    agent.stand_in = stand_in
+    agent.save()
+    return set_availability(agent, availability=Agent.Availability.AWAY)
+
+
+# 1. A hand-over to someone away or off
+
+
+def test_the_hand_over_list_says_who_is_away_and_leaves_out_the_owner(
+    alice_client, organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+    _go_away(bob, until=datetime.date(2026, 12, 9))
+
+    page = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    choices = page[page.index('name="to_owner"') : page.index("</select>", page.index("to_owner"))]
+    assert "Bob (borta till 9 dec)" in choices
+    assert "Alice" not in choices
+
+    page = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Bob (away until 9 Dec)" in page
+
+
+def test_a_hand_over_to_someone_away_is_refused_naming_their_stand_in(
+    alice_client, organisation, alice, bob, dave
+):
+    ticket = _case_of(alice, organisation)
+    _go_away(bob, until=datetime.date(2026, 12, 9), stand_in=dave)
+    mail.outbox.clear()
+
+    response = alice_client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": bob.pk, "note": "Kunden vill ha en kreditnota."},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Bob cannot take the case now (away until 9 Dec)." in body
+    assert "Dave stands in for them: hand it to Dave instead." in body
+    assert "Kunden vill ha en kreditnota." in body  # the note is kept
+    ticket.refresh_from_db()
+    assert ticket.owner == alice
+    assert mail.outbox == []
+
+
+def test_a_hand_over_to_someone_off_without_a_stand_in_is_refused(organisation, alice, bob):
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.OFF)
+
+    with pytest.raises(actions.TransferRefused) as refused:
+        actions.transfer_ticket(ticket, agent=alice, note="Till dig.", to_owner=bob)
+
+    assert refused.value.code == "unavailable"
+    assert refused.value.stand_in is None
+    ticket.refresh_from_db()
+    assert ticket.owner == alice
+    assert ticket.handoff_count == 0
+
+
+# 2. Taking a case back from the team queue, and the limit of hand-overs
+
+
+def test_an_agent_takes_back_a_case_she_handed_to_an_empty_team_queue(
+    organisation, alice, bob, lead
+):
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    team = organisation.default_team
+    actions.transfer_ticket(ticket, agent=alice, note="Någon annan?", to_team=team)
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+
+    actions.transfer_ticket(ticket, agent=alice, note="Jag tar den själv.", to_owner=alice)
+
+    ticket.refresh_from_db()
+    assert ticket.owner == alice
+
+
+def test_an_agent_of_the_team_takes_a_queued_case_with_one_button(
+    client, organisation, alice, bob, lead
+):
+    ticket = _case_of(alice, organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+    mail.outbox.clear()
+    client.force_login(bob.user)
+
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Take this case" in page
+    response = client.post(reverse("tickets:take", kwargs={"number": ticket.number}))
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.owner == bob
+    assert ticket.owner_since is not None
+    assert ticket.handoff_count == 0
+    assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED, data__reason="taken").exists()
+    assert len(mail.outbox) == 1
+    assert "Bob" in mail.outbox[0].body
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Take this case" not in page
+
+
+def test_only_an_agent_of_the_team_takes_a_queued_case(client, organisation, alice, billing):
+    ticket = _case_of(alice, organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+    outsider = make_agent(organisation, "olle", "Olle")
+    outsider.teams.set([billing])
+    client.force_login(outsider.user)
+
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Take this case" not in page
+    client.post(reverse("tickets:take", kwargs={"number": ticket.number}))
+
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+
+
+def test_a_fourth_hand_over_is_refused_for_what_it_is(alice_client, organisation, alice, bob):
+    ticket = _case_of(alice, organisation)
+    carl = make_agent(organisation, "carl", "Carl")
+    dora = make_agent(organisation, "dora", "Dora")
+    erik = make_agent(organisation, "erik", "Erik")
+    actions.transfer_ticket(ticket, agent=alice, note="1", to_owner=bob)
+    actions.transfer_ticket(ticket, agent=bob, note="2", to_owner=carl)
+    actions.transfer_ticket(ticket, agent=carl, note="3", to_owner=dora)
+
+    with pytest.raises(actions.TransferRefused, match="hops"):
+        actions.transfer_ticket(ticket, agent=dora, note="4", to_owner=erik)
+    alice_client.force_login(dora.user)
+    response = alice_client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": erik.pk, "note": "4"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    body = response.content.decode()
+    assert "handed over too many times already" in body
+    assert "back to someone who had it before" not in body
+    ticket.refresh_from_db()
+    assert ticket.owner == dora
+
+
+# 3. When a person became the owner
+
+
+def test_a_leads_owner_change_starts_the_owner_clock_and_an_empty_queue_does_not(
+    organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+    later = timezone.now() + timedelta(minutes=12)
+    with time_machine.travel(later, tick=False):
+        actions.assign_ticket(ticket, owner=bob, agent=alice)
+    ticket.refresh_from_db()
+    assert ticket.owner_since == later
+
+    set_availability(alice, availability=Agent.Availability.AWAY)
+    actions.transfer_ticket(ticket, agent=bob, note="Till kön.", to_team=organisation.default_team)
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+    assert ticket.owner_since is None
+
+
+# 4. A hand-over into an empty queue
+
+
+def test_a_hand_over_into_an_empty_queue_alerts_the_lead_and_tells_the_customer_honestly(
+    organisation, alice, bob, lead
+):
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    mail.outbox.clear()
+
+    actions.transfer_ticket(
+        ticket, agent=alice, note="Till kön.", to_team=organisation.default_team
+    )
+
+    alert = Alert.objects.get(recipient=lead, ticket=ticket, kind=Alert.Kind.NOBODY)
+    with translation.override("en"):
+        assert alert.message() == (
+            f"{ticket.reference} waits in the queue of Kundtjänst: nobody there is available."
+        )
+    notice = mail.outbox[-1].body
+    assert "Ingen där är ledig just nu." in notice
+    assert "troligen" in notice
+
+
+# 5. A refused hand-over back has its own alert
+
+
+def test_a_refused_hand_over_back_is_not_called_too_many_hand_overs(organisation, alice, bob, lead):
+    ticket = _case_of(alice, organisation)
+    actions.transfer_ticket(ticket, agent=alice, note="Till dig.", to_owner=bob)
+
+    with pytest.raises(actions.TransferRefused, match="loop"):
+        actions.transfer_ticket(ticket, agent=bob, note="Tillbaka.", to_owner=alice)
+
+    alert = Alert.objects.get(recipient=lead, ticket=ticket)
+    assert alert.kind == Alert.Kind.BOUNCED
+    with translation.override("sv"):
+        assert alert.get_kind_display() == "Överlämning tillbaka nekad"
+
+
+# 6. A hand-over to a person of another team
+
+
+def test_the_confirmation_says_the_case_moved_to_the_new_owners_team(
+    alice_client, organisation, alice, billing
+):
+    ticket = _case_of(alice, organisation, body="Fråga om leverans.")
+    berit = make_agent(organisation, "berit", "Berit")
+    berit.teams.set([billing])
+
+    response = alice_client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": berit.pk, "note": "Fakturafråga."},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert "Berit has the case now, in the team Fakturor; the customer has been told." in (
+        response.content.decode()
+    )
+
+
+# 7. The customer hears when an absent owner's case goes to the team queue
+
+
+@pytest.mark.parametrize("stand_in", ["none", "away"])
+def test_the_customer_hears_when_an_away_owners_case_goes_to_the_queue(
+    organisation, alice, bob, lead, stand_in
+):
+    organisation.stand_in_after_hours = 4
+    organisation.save()
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    _go_away(alice, stand_in=bob if stand_in == "away" else None)
+    mail.outbox.clear()
+
+    with time_machine.travel(timezone.now() + timedelta(hours=5)):
+        assert hand_over_absent() == 1
+
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+    assert len(mail.outbox) == 1
+    assert "har flyttats till Kundtjänst" in mail.outbox[0].body
+
+
+def test_the_customer_hears_when_a_deactivated_owners_case_goes_to_the_queue(
+    organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+    set_availability(bob, availability=Agent.Availability.AWAY)
+    Agent.objects.filter(pk=alice.pk).update(is_active=False)
+    mail.outbox.clear()
+
+    hand_over_absent()
+
+    ticket.refresh_from_db()
+    assert ticket.owner is None
+    assert len(mail.outbox) == 1
+    assert "har flyttats till Kundtjänst" in mail.outbox[0].body
