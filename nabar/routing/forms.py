@@ -246,6 +246,13 @@ class UrgencyForm(forms.ModelForm):
         model = UrgencyWords
         fields = ["label_sv", "label_en", "key", "patterns", "priority", "is_active"]
         widgets = {"patterns": forms.Textarea(attrs={"rows": 10})}
+        error_messages = {
+            "key": {
+                "invalid": _(
+                    "Use only the letters a–z, digits, - and _, without spaces, e.g. stolen-card."
+                )
+            }
+        }
 
     def clean_patterns(self) -> str:
         lines = [

@@ -478,3 +478,56 @@ def test_a_value_without_a_condition_field_is_refused_not_dropped(dave_client):
     assert response.status_code == 422
     assert "Choose what this condition tests, or clear its value." in response.content.decode()
     assert not RoutingRule.objects.exists()
+
+
+def test_an_urgency_rules_page_is_headed_in_the_readers_language(dave_client, organisation):
+    from nabar.routing.models import UrgencyWords
+
+    words = UrgencyWords.objects.create(
+        organisation=organisation,
+        key="stolen-card",
+        label_sv="Stulet kort",
+        label_en="Stolen card",
+        patterns="stulet kort",
+        priority="urgent",
+    )
+    url = reverse("routing:urgency_edit", kwargs={"pk": words.pk})
+
+    assert (
+        "<h1>Stulet kort</h1>" in dave_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    )
+    assert (
+        "<h1>Stolen card</h1>" in dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+
+def test_an_urgency_short_name_with_a_space_is_explained_plainly(dave_client):
+    response = dave_client.post(
+        reverse("routing:urgency_new"),
+        {
+            "label_sv": "Stulet kort",
+            "label_en": "Stolen card",
+            "key": "stulet kort",
+            "patterns": "stulet kort",
+            "priority": "urgent",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Use only the letters a–z, digits, - and _, without spaces" in body
+    assert "slug" not in body
+
+
+def test_the_rules_column_of_edit_buttons_says_change_not_swap_in_swedish(
+    dave_client, organisation
+):
+    RoutingRule.objects.create(
+        organisation=organisation, name="Fakturor", conditions=[], set_priority="high"
+    )
+
+    html = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert '<th scope="col">Ändra</th>' in html
+    assert '<button type="submit">Byt</button>' in html  # the language switcher keeps its word
