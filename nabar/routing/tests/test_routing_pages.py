@@ -531,3 +531,12 @@ def test_the_rules_column_of_edit_buttons_says_change_not_swap_in_swedish(
 
     assert '<th scope="col">Ändra</th>' in html
     assert '<button type="submit">Byt</button>' in html  # the language switcher keeps its word
+
+
+def test_the_organisation_settings_come_back_at_their_section(dave_client):
+    response = dave_client.post(reverse("routing:organisation"), {"continuity_days": "x"})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert f'action="{reverse("routing:organisation")}#organisation"' in html
+    assert '<section aria-labelledby="org-heading" id="organisation">' in html

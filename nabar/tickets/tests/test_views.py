@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -274,3 +275,42 @@ def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, al
 
     assert "due at 7 Dec 03:27" in html
     assert "2026-12-07 03:27" not in html
+
+
+def test_every_id_on_the_case_page_is_unique(alice_client, organisation):
+    case = open_case(organisation)
+
+    html = alice_client.get(case.get_absolute_url()).content.decode()
+
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    assert '<label for="note_body">' in html
+
+
+def test_an_empty_note_points_its_error_at_the_note_box(alice_client, organisation):
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:note", kwargs={"number": case.number}), {"body": ""}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'href="#note_body"' in html
+    assert re.search(r'<textarea[^>]*id="note_body"[^>]*aria-invalid="true"', html) or re.search(
+        r'<textarea[^>]*aria-invalid="true"[^>]*id="note_body"', html
+    )
+
+
+def test_side_column_forms_come_back_at_their_section(alice_client, organisation):
+    case = open_case(organisation)
+
+    html = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": case.number}), {"into": ""}
+    ).content.decode()
+
+    assert (
+        f'action="{reverse("tickets:transfer", kwargs={"number": case.number})}#transfer"' in html
+    )
+    assert f'action="{reverse("tickets:merge", kwargs={"number": case.number})}#merge"' in html
+    assert 'id="merge"' in html
