@@ -155,6 +155,7 @@ TASKS = {
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "nabar" / "locale"]
+FORMAT_MODULE_PATH = ["nabar.formats"]
 TIME_ZONE = env_str("NABAR_TIME_ZONE", "Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True

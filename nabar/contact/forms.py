@@ -38,6 +38,13 @@ class MessageField(forms.CharField):
     def to_python(self, value: Any) -> str:
         return clean_text(super().to_python(value) or "")
 
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        """No ``maxlength``: a browser cuts a longer paste without a word; the server says how
+        long the text is and what to do instead."""
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
 
 class ContactForm(forms.Form):
     name = forms.CharField(
@@ -95,7 +102,9 @@ class ContactForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
+        # A mistyped address or number has its own error; the person did give one.
+        typed_wrong = "email" in self.errors or "phone" in self.errors
+        if not data.get("email") and not data.get("phone") and not typed_wrong:
             message = _("Give an e-mail address or a phone number, so we can answer you.")
             self.add_error("email", message)
         return data

@@ -194,6 +194,8 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         # Where the receipt went: the address the writer gave, if any.
         "receipt_to": str(receipt.data.get("to", "")) if receipt else "",
         "awaiting_reply": ticket.first_response_at is None and not ticket.is_closed,
+        # As in the receipt mail: routing tags a case whose language nobody here writes.
+        "language_missing": any(str(tag).startswith("language:") for tag in ticket.tags),
     }
 
 

@@ -3,17 +3,50 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.models import Agent, Organisation, Strategy, Team
+from nabar.routing.language import language_code
 from nabar.routing.models import RoutingRule, UrgencyWords
-from nabar.tickets.models import Ticket
+from nabar.tickets.models import Channel, Ticket
 
 CONDITION_ROWS = 3
+LIST_OPS = {RoutingRule.Op.IN, RoutingRule.Op.CONTAINS_ANY}
 
 
 def _split_list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _channel_key(text: str) -> str:
+    return "".join(text.casefold().split()).replace("-", "")
+
+
+def channel_code(text: str) -> str | None:
+    """The code of a channel written as its code or its name in Swedish or English, any case."""
+    wanted = _channel_key(text)
+    for code, label in Channel.choices:
+        for language in ("sv", "en"):
+            with translation.override(language):
+                if wanted in {_channel_key(code), _channel_key(str(label))}:
+                    return str(code)
+    return None
+
+
+def _coded_value(field: str, value: str) -> tuple[str, list[str]]:
+    """A condition's value with language and channel names turned into the codes cases store.
+
+    A case's language is "en" and its channel "email", so "Engelska" or "E-post" would never
+    match; the names people write are turned into codes, and what is not known is returned.
+    """
+    to_code = {"language": language_code, "channel": channel_code}.get(field)
+    if to_code is None:
+        return value, []
+    parts = _split_list(value)
+    codes = [to_code(part) for part in parts]
+    unknown = [part for part, code in zip(parts, codes, strict=True) if code is None]
+    return ", ".join(code for code in codes if code), unknown
 
 
 class RuleForm(forms.Form):
@@ -76,11 +109,42 @@ class RuleForm(forms.Form):
         for i in range(1, CONDITION_ROWS + 1):
             field, op, value = data.get(f"field_{i}"), data.get(f"op_{i}"), data.get(f"value_{i}")
             if not field:
+                if value:
+                    self.add_error(
+                        f"field_{i}", _("Choose what this condition tests, or clear its value.")
+                    )
                 continue
             if not value:
                 self.add_error(f"value_{i}", _("Give a value for this condition."))
                 continue
-            conditions.append({"field": field, "op": op or "is", "value": value})
+            op = op or "is"
+            if op not in LIST_OPS and "," in value and field in {"language", "channel"}:
+                self.add_error(
+                    f"value_{i}", _("Give one value here, or choose “is one of” for several.")
+                )
+                continue
+            value, unknown = _coded_value(field, value)
+            if unknown and field == "language":
+                self.add_error(
+                    f"value_{i}",
+                    _(
+                        "We do not know the language “%(value)s”. Write its name or code, "
+                        "e.g. Swedish, English or sv."
+                    )
+                    % {"value": ", ".join(unknown)},
+                )
+                continue
+            if unknown:
+                self.add_error(
+                    f"value_{i}",
+                    _("“%(value)s” is not a channel. Write one of: %(channels)s.")
+                    % {
+                        "value": ", ".join(unknown),
+                        "channels": ", ".join(str(label) for label in Channel.labels),
+                    },
+                )
+                continue
+            conditions.append({"field": field, "op": op, "value": value})
         data["conditions"] = conditions
         does = data.get("set_team") or data.get("set_owner") or data.get("set_priority")
         if not does and not _split_list(data.get("add_tags") or ""):
@@ -182,6 +246,13 @@ class UrgencyForm(forms.ModelForm):
         model = UrgencyWords
         fields = ["label_sv", "label_en", "key", "patterns", "priority", "is_active"]
         widgets = {"patterns": forms.Textarea(attrs={"rows": 10})}
+        error_messages = {
+            "key": {
+                "invalid": _(
+                    "Use only the letters a–z, digits, - and _, without spaces, e.g. stolen-card."
+                )
+            }
+        }
 
     def clean_patterns(self) -> str:
         lines = [

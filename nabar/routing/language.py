@@ -20,8 +20,14 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "da", "nb", "nn", "is", "et", "fr", "it", "pt", "nl", "ru", "uk", "tr", "ur", "hi", "zh",
 )  # fmt: skip
 
+# The codes a case's language can have: the detector's, with both Norwegian written forms as one.
+CASE_LANGUAGES: tuple[str, ...] = (
+    *(code for code in SUPPORTED_LANGUAGES if code not in {"nb", "nn"}),
+    "no",
+)
+
 # Names of the languages Django's own list leaves out, in the reader's language.
-_MORE_NAMES = {"so": _("Somali")}
+_MORE_NAMES = {"so": _("Somali"), "no": _("Norwegian"), "zh": _("Chinese")}
 
 
 def language_name(code: str) -> str:
@@ -32,6 +38,26 @@ def language_name(code: str) -> str:
         return str(translation.get_language_info(code)["name_translated"])
     except KeyError:
         return code
+
+
+def language_code(text: str) -> str | None:
+    """The code of a language written as its code or its name in Swedish or English, any case.
+
+    "Engelska", "english" and "EN" all give "en"; a case stores the code, so a rule written
+    with a name must be turned into the code to ever match. None for anything else.
+    """
+    return _codes_by_name().get(text.strip().casefold())
+
+
+@cache
+def _codes_by_name() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for code in CASE_LANGUAGES:
+        names[code] = code
+        for language in ("sv", "en"):
+            with translation.override(language):
+                names.setdefault(language_name(code).casefold(), code)
+    return names
 
 
 # Fewer letters than this carries too little signal; we say so instead of guessing.

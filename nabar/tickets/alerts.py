@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent
@@ -64,6 +66,15 @@ def team_leads(ticket: Ticket) -> list[Agent]:
     return [team.lead] if team is not None and team.lead is not None else []
 
 
+def _readable(moment: str) -> str:
+    """ "7 dec 14:05" in the reader's language for a stored "2026-12-07 14:05" (local time)."""
+    try:
+        parsed = datetime.strptime(moment, "%Y-%m-%d %H:%M")  # noqa: DTZ007 - already local
+    except ValueError:
+        return moment
+    return date_format(parsed, "SHORT_DATETIME_FORMAT")
+
+
 def describe(kind: str, data: dict[str, Any]) -> str:
     """An alert in the active language, from its kind and particulars."""
     case = data.get("case", "")
@@ -100,7 +111,7 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         }
     if kind in (Alert.Kind.BREACH_SOON, Alert.Kind.BREACHED):
         clock = dict(CaseClock.Kind.choices).get(data.get("clock", ""), "")
-        values = {"case": case, "kind": str(clock).lower(), "due": data.get("due", "")}
+        values = {"case": case, "kind": str(clock).lower(), "due": _readable(data.get("due", ""))}
         if kind == Alert.Kind.BREACH_SOON:
             return _("%(case)s: the %(kind)s is due at %(due)s, in less than %(left)s.") % {
                 **values,

@@ -147,6 +147,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# The reply, note and status forms share field names; their own ids keep each label, and each
+# error's link, on its own field.
+NOTE_IDS = "note_%s"
+STATUS_IDS = "status_%s"
+
+
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
     agent = access.agent_for(request.user)
     thread = display.attach_originals(
@@ -164,8 +170,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "events": events,
         "deliveries": delivery.deliveries_for(ticket.pk),
         "reply_form": ReplyForm(),
-        "note_form": NoteForm(),
-        "status_form": StatusForm(initial={"status": ticket.status}),
+        "note_form": NoteForm(auto_id=NOTE_IDS),
+        "status_form": StatusForm(initial={"status": ticket.status}, auto_id=STATUS_IDS),
         "owner_form": OwnerForm(
             organisation_id=ticket.organisation_id, initial={"owner": ticket.owner_id}
         ),
@@ -256,7 +262,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def note(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, auto_id=NOTE_IDS)
     if not form.is_valid():
         return _invalid(request, ticket, note_form=form)
     actions.add_note(ticket, agent=access.agent_for(request.user), body=form.cleaned_data["body"])
@@ -268,7 +274,7 @@ def note(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def status(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, auto_id=STATUS_IDS)
     if not form.is_valid():
         return _invalid(request, ticket, status_form=form)
     actions.change_status(

@@ -421,3 +421,71 @@ def test_a_refused_file_does_not_lose_the_good_ones_chosen_with_it(client, organ
     assert list(
         Attachment.objects.filter(message__ticket=ticket).values_list("filename", flat=True)
     ) == ["faktura.pdf"]
+
+
+def test_a_long_paste_is_not_cut_by_the_browser_but_explained(client, organisation, alice):
+    html = client.get(page_url(organisation)).content.decode()
+    assert "maxlength" not in html.split('name="body"')[1].split(">")[0]
+
+    response = client.post(
+        page_url(organisation), form_data(body="a" * 100_001), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 422
+    assert "Your message is 100001 characters long" in response.content.decode()
+
+
+def test_a_mistyped_phone_number_without_an_e_mail_shows_only_the_phone_error(
+    client, organisation, alice
+):
+    response = client.post(
+        page_url(organisation), form_data(email="", phone="abc"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Write the phone number with digits only" in html
+    assert "Give an e-mail address or a phone number" not in html
+    assert 'id="id_email_error"' not in html
+
+
+FINNISH = "Hei, en ole saanut laskua vielä, missä se on? Odotan vastaustanne."
+
+
+def test_the_receipt_and_case_page_say_nobody_writes_the_customers_language(
+    client, organisation, alice
+):
+    response = client.post(page_url(organisation), form_data(body=FINNISH), follow=True)
+    ticket = Ticket.objects.get()
+    assert any(tag.startswith("language:") for tag in ticket.tags)
+    notice = "Nobody here writes your language, so we answer in English."
+
+    receipt = client.get(response.redirect_chain[-1][0], HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert notice in receipt.content.decode()
+    assert notice in page.content.decode()
+    swedish = open_case(organisation, email="dan@example.se")
+    assert (
+        notice
+        not in client.get(swedish.get_public_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+
+def test_the_case_page_names_its_status_once_for_screen_readers(client, organisation, alice):
+    ticket = open_case(organisation)
+
+    html = client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert html.count(">Status<") == 1
+
+
+def test_forms_on_the_case_page_come_back_at_their_own_section(client, organisation, alice):
+    ticket = open_case(organisation)
+
+    html = client.post(ticket.get_public_url(), {"body": ""}).content.decode()
+
+    assert f'action="{ticket.get_public_url()}#write"' in html
+    assert 'id="write"' in html
+    assert '#verdict"' in html
+    assert 'id="verdict"' in html

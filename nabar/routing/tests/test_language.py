@@ -1,6 +1,6 @@
 import pytest
 
-from nabar.routing.language import detect_language
+from nabar.routing.language import detect_language, language_code
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,15 @@ def test_an_unsure_guess_below_the_minimum_gives_no_language() -> None:
     sure = detect_language(text)
     assert sure.code == "sv"
     assert detect_language(text, min_confidence=min(sure.confidence + 0.01, 1.01)).code is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Engelska", "en"), ("english", "en"), (" SV ", "sv"), ("Finska", "fi"), ("fi", "fi")],
+)
+def test_a_language_written_by_name_or_code_gives_its_code(text: str, code: str) -> None:
+    assert language_code(text) == code
+
+
+def test_an_unknown_language_gives_no_code() -> None:
+    assert language_code("Klingonska") is None

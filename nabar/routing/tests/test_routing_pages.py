@@ -408,3 +408,152 @@ def test_an_urgency_word_that_would_match_everything_is_refused(dave_client):
 
 def test_an_agent_cannot_edit_urgency_rules(alice_client):
     assert alice_client.get(reverse("routing:urgency")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "stored"),
+    [
+        ("language", "Engelska", "en"),
+        ("language", "english", "en"),
+        ("language", "EN", "en"),
+        ("channel", "E-post", "email"),
+        ("channel", "e-mail", "email"),
+        ("channel", "Webbformulär", "web"),
+    ],
+)
+def test_a_rule_on_a_language_or_channel_name_stores_the_code_cases_have(
+    dave_client, field, typed, stored
+):
+    response = dave_client.post(
+        reverse("routing:rule_new"),
+        {
+            "name": "Namn",
+            "field_1": field,
+            "op_1": "is",
+            "value_1": typed,
+            "set_priority": "high",
+        },
+    )
+
+    assert response.status_code == 302
+    assert RoutingRule.objects.get().conditions == [{"field": field, "op": "is", "value": stored}]
+
+
+def test_a_rule_on_an_english_written_case_matches_when_written_in_swedish(
+    dave_client, organisation
+):
+    dave_client.post(
+        reverse("routing:rule_new"),
+        {
+            "name": "Engelska",
+            "field_1": "language",
+            "op_1": "in",
+            "value_1": "Engelska, finska",
+            "field_2": "channel",
+            "op_2": "is",
+            "value_2": "Webbformulär",
+            "add_tags": "engelska",
+            "is_active": "on",
+        },
+    )
+
+    ticket = open_case(organisation, body="My invoice has not arrived yet.", language="en")
+
+    assert RoutingRule.objects.get().conditions[0]["value"] == "en, fi"
+    assert "engelska" in ticket.tags
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "error"),
+    [
+        ("language", "Klingonska", "We do not know the language “Klingonska”."),
+        ("channel", "Brevduva", "“Brevduva” is not a channel. Write one of: Web form, E-mail,"),
+    ],
+)
+def test_an_unknown_language_or_channel_is_refused_with_what_to_write(
+    dave_client, field, typed, error
+):
+    response = dave_client.post(
+        reverse("routing:rule_new"),
+        {"name": "Namn", "field_1": field, "op_1": "is", "value_1": typed, "set_priority": "high"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert error in response.content.decode()
+    assert f'value="{typed}"' in response.content.decode()
+    assert not RoutingRule.objects.exists()
+
+
+def test_a_value_without_a_condition_field_is_refused_not_dropped(dave_client):
+    response = dave_client.post(
+        reverse("routing:rule_new"),
+        {"name": "Namn", "field_1": "", "op_1": "is", "value_1": "faktura", "set_priority": "high"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert "Choose what this condition tests, or clear its value." in response.content.decode()
+    assert not RoutingRule.objects.exists()
+
+
+def test_an_urgency_rules_page_is_headed_in_the_readers_language(dave_client, organisation):
+    from nabar.routing.models import UrgencyWords
+
+    words = UrgencyWords.objects.create(
+        organisation=organisation,
+        key="stolen-card",
+        label_sv="Stulet kort",
+        label_en="Stolen card",
+        patterns="stulet kort",
+        priority="urgent",
+    )
+    url = reverse("routing:urgency_edit", kwargs={"pk": words.pk})
+
+    assert (
+        "<h1>Stulet kort</h1>" in dave_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    )
+    assert (
+        "<h1>Stolen card</h1>" in dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+
+def test_an_urgency_short_name_with_a_space_is_explained_plainly(dave_client):
+    response = dave_client.post(
+        reverse("routing:urgency_new"),
+        {
+            "label_sv": "Stulet kort",
+            "label_en": "Stolen card",
+            "key": "stulet kort",
+            "patterns": "stulet kort",
+            "priority": "urgent",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Use only the letters a–z, digits, - and _, without spaces" in body
+    assert "slug" not in body
+
+
+def test_the_rules_column_of_edit_buttons_says_change_not_swap_in_swedish(
+    dave_client, organisation
+):
+    RoutingRule.objects.create(
+        organisation=organisation, name="Fakturor", conditions=[], set_priority="high"
+    )
+
+    html = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert '<th scope="col">Ändra</th>' in html
+    assert '<button type="submit">Byt</button>' in html  # the language switcher keeps its word
+
+
+def test_the_organisation_settings_come_back_at_their_section(dave_client):
+    response = dave_client.post(reverse("routing:organisation"), {"continuity_days": "x"})
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert f'action="{reverse("routing:organisation")}#organisation"' in html
+    assert '<section aria-labelledby="org-heading" id="organisation">' in html

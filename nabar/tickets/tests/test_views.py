@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
 from nabar.accounts.models import Organisation, Team
-from nabar.tickets.models import Message, Ticket
+from nabar.tickets.alerts import raise_alert
+from nabar.tickets.models import Alert, Message, Ticket
 from nabar.tickets.tests.factories import open_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -223,3 +228,89 @@ def test_a_plain_agent_hands_over_with_a_note_instead_of_changing_the_owner(
         reverse("tickets:detail", kwargs={"number": case.number}), HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "Hand over and tell the customer" in page.content.decode()
+
+
+def test_a_status_change_on_the_timeline_names_the_status_not_its_code(alice_client, organisation):
+    case = open_case(organisation)
+    alice_client.post(
+        reverse("tickets:status", kwargs={"number": case.number}), {"status": "closed"}
+    )
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Alice set the status to “Closed”" in html
+
+
+def test_an_owner_given_by_a_person_is_told_apart_from_routing(client, organisation, alice, dave):
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(owner=None)
+    client.force_login(dave.user)
+    client.post(reverse("tickets:owner", kwargs={"number": case.number}), {"owner": alice.pk})
+
+    html = client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Dave made Alice the owner" in html
+
+
+def test_dates_on_a_swedish_case_page_write_the_month_as_swedish_does(alice_client, organisation):
+    with time_machine.travel(datetime(2026, 5, 7, 12, 0, tzinfo=UTC), tick=False):
+        case = open_case(organisation)
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert "7 maj 2026 14:00" in html
+    assert "Maj" not in html
+
+
+def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, alice):
+    case = open_case(organisation)
+    raise_alert(
+        [alice],
+        ticket=case,
+        kind=Alert.Kind.BREACH_SOON,
+        data={"clock": "first_response", "due": "2026-12-07 03:27", "left_minutes": 10},
+    )
+
+    html = alice_client.get(reverse("tickets:alerts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "due at 7 Dec 03:27" in html
+    assert "2026-12-07 03:27" not in html
+
+
+def test_every_id_on_the_case_page_is_unique(alice_client, organisation):
+    case = open_case(organisation)
+
+    html = alice_client.get(case.get_absolute_url()).content.decode()
+
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    assert '<label for="note_body">' in html
+
+
+def test_an_empty_note_points_its_error_at_the_note_box(alice_client, organisation):
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:note", kwargs={"number": case.number}), {"body": ""}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'href="#note_body"' in html
+    assert re.search(r'<textarea[^>]*id="note_body"[^>]*aria-invalid="true"', html) or re.search(
+        r'<textarea[^>]*aria-invalid="true"[^>]*id="note_body"', html
+    )
+
+
+def test_side_column_forms_come_back_at_their_section(alice_client, organisation):
+    case = open_case(organisation)
+
+    html = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": case.number}), {"into": ""}
+    ).content.decode()
+
+    assert (
+        f'action="{reverse("tickets:transfer", kwargs={"number": case.number})}#transfer"' in html
+    )
+    assert f'action="{reverse("tickets:merge", kwargs={"number": case.number})}#merge"' in html
+    assert 'id="merge"' in html

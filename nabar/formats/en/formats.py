@@ -1,0 +1,2 @@
+DATETIME_FORMAT = "j M Y H:i"  # 7 Dec 2026 14:05
+SHORT_DATETIME_FORMAT = "j M H:i"  # 7 Dec 14:05

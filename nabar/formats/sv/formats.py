@@ -1,0 +1,2 @@
+DATETIME_FORMAT = "j b Y H:i"  # 7 dec 2026 14:05
+SHORT_DATETIME_FORMAT = "j b H:i"  # 7 dec 14:05
