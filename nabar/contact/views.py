@@ -179,6 +179,34 @@ def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "contact/receipt.html", _case_context(ticket))
 
 
+def _verdict_on_answer(ticket: Ticket) -> tuple[bool, str]:
+    """Whether a person has answered the case, and the customer's verdict on the latest answer.
+
+    The question "is it solved?" makes sense only after a person answered, and once per answer:
+    the verdict is the ``verdict`` the customer's status or reopen event records ("solved" or
+    "not_solved"), or "" when none was given since that answer.
+    """
+    answer = (
+        ticket.messages.filter(
+            direction=Message.Direction.OUTBOUND, written_by=Message.WrittenBy.PERSON
+        )
+        .order_by("created_at", "pk")
+        .last()
+    )
+    if answer is None:
+        return False, ""
+    event = (
+        ticket.events.filter(
+            kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.REOPENED],
+            created_at__gte=answer.created_at,
+            data__has_key="verdict",
+        )
+        .order_by("created_at", "pk")
+        .last()
+    )
+    return True, str(event.data["verdict"]) if event else ""
+
+
 def _case_context(ticket: Ticket) -> dict[str, Any]:
     receipt = ticket.events.filter(kind=TicketEvent.Kind.RECEIPT).first()
     thread = (
@@ -186,7 +214,11 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         .select_related("author_agent__user")
         .prefetch_related("attachments")
     )
+    answered, verdict = _verdict_on_answer(ticket)
     return {
+        "ask_verdict": answered and not verdict,
+        # A "solved" verdict stands until the case opens again (the customer wrote more).
+        "verdict": "" if verdict == "solved" and not ticket.is_closed else verdict,
         "ticket": ticket,
         "organisation": ticket.organisation,
         "thread": thread,
@@ -240,7 +272,8 @@ def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     actions.customer_verdict(
         ticket, solved=form.cleaned_data["solved"], comment=form.cleaned_data["comment"]
     )
-    return redirect(ticket.get_public_url() + "#status")
+    # The verdict section now confirms what was recorded.
+    return redirect(ticket.get_public_url() + "#verdict")
 
 
 def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponseBase:

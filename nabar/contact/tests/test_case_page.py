@@ -1,0 +1,103 @@
+"""The customer's private case page: the "is it solved?" question and writing more."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from nabar.tickets import actions
+from nabar.tickets.models import Ticket
+from nabar.tickets.tests.factories import open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUESTION = "Is your case solved?"
+SOLVED_NOTICE = "we have marked your case as solved. Write here if anything comes up."
+
+
+def verdict_url(ticket: Ticket) -> str:
+    return reverse(
+        "contact:verdict",
+        kwargs={"slug": ticket.organisation.slug, "token": ticket.public_token},
+    )
+
+
+def case_html(client, ticket: Ticket) -> str:
+    return client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def answer(ticket: Ticket, **kwargs) -> None:
+    ticket.refresh_from_db()
+    actions.reply_to_customer(ticket, agent=ticket.owner, body="Vi har rättat fakturan.", **kwargs)
+
+
+def test_the_solved_question_waits_until_a_person_answered(client, organisation, alice):
+    ticket = open_case(organisation)
+
+    html = case_html(client, ticket)
+
+    assert "Automatic message" in html  # the receipt is no answer
+    assert QUESTION not in html
+    assert "Yes, it is solved" not in html
+
+    answer(ticket)
+
+    html = case_html(client, ticket)
+    assert QUESTION in html
+    assert "Yes, it is solved" in html
+
+
+def test_saying_solved_is_confirmed_and_not_asked_again(client, organisation, alice):
+    ticket = open_case(organisation)
+    answer(ticket)
+
+    response = client.post(verdict_url(ticket), {"solved": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302
+    assert response["Location"] == ticket.get_public_url() + "#verdict"
+    html = case_html(client, ticket)
+    assert SOLVED_NOTICE in html
+    assert QUESTION not in html
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.SOLVED
+
+
+def test_confirming_a_case_the_owner_already_solved_is_not_asked_again(client, organisation, alice):
+    ticket = open_case(organisation)
+    answer(ticket, status=Ticket.Status.SOLVED)
+    assert QUESTION in case_html(client, ticket)
+
+    client.post(verdict_url(ticket), {"solved": "yes"})
+
+    html = case_html(client, ticket)
+    assert SOLVED_NOTICE in html
+    assert QUESTION not in html
+
+
+def test_not_solved_says_who_has_the_case_and_a_new_answer_asks_again(client, organisation, alice):
+    ticket = open_case(organisation)
+    answer(ticket, status=Ticket.Status.SOLVED)
+
+    client.post(verdict_url(ticket), {"solved": "no"})
+
+    html = case_html(client, ticket)
+    assert "Your case is back with Alice, who will answer you." in html
+    assert QUESTION not in html
+
+    answer(ticket)
+
+    html = case_html(client, ticket)
+    assert QUESTION in html
+    assert "Your case is back with Alice" not in html
+
+
+def test_writing_more_after_saying_solved_no_longer_says_it_is_solved(client, organisation, alice):
+    ticket = open_case(organisation)
+    answer(ticket)
+    client.post(verdict_url(ticket), {"solved": "yes"})
+
+    client.post(ticket.get_public_url(), {"body": "En sak till: påminnelseavgiften."})
+
+    html = case_html(client, ticket)
+    assert SOLVED_NOTICE not in html
+    assert QUESTION not in html  # the answer was judged; the next one is asked about
