@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from nabar.accounts.models import Organisation
 from nabar.contact import access
@@ -258,13 +258,16 @@ def case_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "contact/case_page.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @rate_limited("case")
 def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
     ticket = actions.surviving_case(ticket)
+    if request.method == "GET":
+        # Reached by reloading after an error or by a shared link: the question is on the page.
+        return redirect(ticket.get_public_url() + "#verdict")
     form = VerdictForm(request.POST)
     if not form.is_valid():
         context = _case_context(ticket) | {"form": FollowUpForm(), "verdict_form": form}

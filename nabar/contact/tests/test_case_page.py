@@ -101,3 +101,23 @@ def test_writing_more_after_saying_solved_no_longer_says_it_is_solved(client, or
     html = case_html(client, ticket)
     assert SOLVED_NOTICE not in html
     assert QUESTION not in html  # the answer was judged; the next one is asked about
+
+
+def test_opening_the_verdict_address_leads_to_the_question_on_the_case_page(
+    client, organisation, alice
+):
+    ticket = open_case(organisation)
+
+    response = client.get(verdict_url(ticket))
+
+    assert response.status_code == 302
+    assert response["Location"] == ticket.get_public_url() + "#verdict"
+    assert Ticket.objects.get().status == ticket.status  # nothing was judged
+
+
+def test_the_verdict_address_of_an_unknown_case_is_not_found(client, organisation, alice):
+    response = client.get(
+        reverse("contact:verdict", kwargs={"slug": organisation.slug, "token": "no-such-case"})
+    )
+
+    assert response.status_code == 404
