@@ -46,7 +46,22 @@ class MessageField(forms.CharField):
         return attrs
 
 
-class ContactForm(forms.Form):
+class KeepsFilesForm(forms.Form):
+    """A form whose chosen files are kept, under its submission key, when it comes back with
+    an error: a browser forgets them, and choosing them again is easy to miss."""
+
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def raw_submission_key(self) -> str:
+        key = str(self.data.get("submission_key", ""))
+        return key if SUBMISSION_KEY_RE.fullmatch(key) else ""
+
+    def clean_submission_key(self) -> str:
+        key = self.cleaned_data["submission_key"]
+        return key if SUBMISSION_KEY_RE.fullmatch(key or "") else ""
+
+
+class ContactForm(KeepsFilesForm):
     name = forms.CharField(
         label=_("Your name"),
         max_length=200,
@@ -75,13 +90,8 @@ class ContactForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     attachments = AttachmentsField(label=_("Attachments (optional)"))
-    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     # A field people never see; automated spam fills it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
-
-    def raw_submission_key(self) -> str:
-        key = str(self.data.get("submission_key", ""))
-        return key if SUBMISSION_KEY_RE.fullmatch(key) else ""
 
     def clean_name(self) -> str:
         return clean_text(self.cleaned_data["name"]).strip()
@@ -96,10 +106,6 @@ class ContactForm(forms.Form):
             )
         return phone
 
-    def clean_submission_key(self) -> str:
-        key = self.cleaned_data["submission_key"]
-        return key if SUBMISSION_KEY_RE.fullmatch(key or "") else ""
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         # A mistyped address or number has its own error; the person did give one.
@@ -110,7 +116,7 @@ class ContactForm(forms.Form):
         return data
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(KeepsFilesForm):
     body = MessageField(
         label=_("Write to us"),
         widget=forms.Textarea(attrs={"rows": 6}),

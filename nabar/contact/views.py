@@ -14,12 +14,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from nabar.accounts.models import Organisation
 from nabar.contact import access
 from nabar.contact import actions as contact_actions
-from nabar.contact.forms import ContactForm, FollowUpForm, VerdictForm
+from nabar.contact.forms import ContactForm, FollowUpForm, KeepsFilesForm, VerdictForm
 from nabar.contact.models import PendingUpload
 from nabar.lib.ratelimit import client_address, over_limit
 from nabar.lib.uploads import AttachmentsField, acceptable
@@ -81,15 +81,7 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
     kept: list[PendingUpload] = []
     if request.method == "POST":
         form = ContactForm(request.POST, request.FILES)
-        key = form.raw_submission_key()
-        kept = contact_actions.pending_uploads(organisation, submission_key=key)
-        removed = set(request.POST.getlist("discard_upload"))
-        discarded = [p for p in kept if str(p.pk) in removed]
-        kept = [p for p in kept if str(p.pk) not in removed]
-        contact_actions.discard_pending(discarded)
-        attachments = form.fields["attachments"]
-        assert isinstance(attachments, AttachmentsField)
-        attachments.already_attached = len(kept)
+        kept = _kept_files(request, organisation, form)
         if form.is_valid() and not form.cleaned_data["website"]:
             data = form.cleaned_data
             files = [*map(contact_actions.as_uploaded, kept), *data["attachments"]]
@@ -112,20 +104,10 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():  # the hidden field was filled in: treat as spam, store nothing
             status = 400
             form.add_error(None, _("Your message could not be sent. Please try again."))
-        elif key:
-            # The browser forgets chosen files when the form comes back: keep them here, all
-            # but a refused one, which is named in the error and must be chosen again.
-            if "attachments" in form.errors:
-                uploads = acceptable(
-                    request.FILES.getlist("attachments"),
-                    room=settings.NABAR_ATTACHMENTS_PER_MESSAGE - len(kept),
-                )
-            else:
-                uploads = form.cleaned_data.get("attachments") or []
-            contact_actions.keep_pending(organisation, submission_key=key, files=uploads)
-            kept = contact_actions.pending_uploads(organisation, submission_key=key)
+        else:
+            kept = _keep_chosen(request, organisation, form, kept)
     else:
-        form = ContactForm(initial={"submission_key": secrets.token_urlsafe(24)})
+        form = ContactForm(initial={"submission_key": _new_key()})
         status = 200
     hours = business_hours(organisation)
     context = {
@@ -138,6 +120,53 @@ def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
         "max_upload": settings.NABAR_ATTACHMENT_MAX_BYTES,
     }
     return render(request, "contact/contact_page.html", context, status=status)
+
+
+def _kept_files(
+    request: HttpRequest, organisation: Organisation, form: KeepsFilesForm
+) -> list[PendingUpload]:
+    """The files kept from earlier tries of this form, less those the person removed now.
+
+    They count towards the file limit of the form, as if chosen again.
+    """
+    kept = contact_actions.pending_uploads(organisation, submission_key=form.raw_submission_key())
+    removed = set(request.POST.getlist("discard_upload"))
+    discarded = [p for p in kept if str(p.pk) in removed]
+    kept = [p for p in kept if str(p.pk) not in removed]
+    contact_actions.discard_pending(discarded)
+    attachments = form.fields["attachments"]
+    assert isinstance(attachments, AttachmentsField)
+    attachments.already_attached = len(kept)
+    return kept
+
+
+def _keep_chosen(
+    request: HttpRequest,
+    organisation: Organisation,
+    form: KeepsFilesForm,
+    kept: list[PendingUpload],
+) -> list[PendingUpload]:
+    """Keep the files chosen with a form that came back with an error; all kept files.
+
+    The browser forgets chosen files when the form comes back: keep them here, all but a
+    refused one, which is named in the error and must be chosen again.
+    """
+    key = form.raw_submission_key()
+    if not key:
+        return kept
+    if "attachments" in form.errors:
+        uploads = acceptable(
+            request.FILES.getlist("attachments"),
+            room=settings.NABAR_ATTACHMENTS_PER_MESSAGE - len(kept),
+        )
+    else:
+        uploads = form.cleaned_data.get("attachments") or []
+    contact_actions.keep_pending(organisation, submission_key=key, files=uploads)
+    return contact_actions.pending_uploads(organisation, submission_key=key)
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def _case_or_gone(request: HttpRequest, slug: str, token: str) -> Ticket | HttpResponse:
@@ -179,6 +208,34 @@ def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "contact/receipt.html", _case_context(ticket))
 
 
+def _verdict_on_answer(ticket: Ticket) -> tuple[bool, str]:
+    """Whether a person has answered the case, and the customer's verdict on the latest answer.
+
+    The question "is it solved?" makes sense only after a person answered, and once per answer:
+    the verdict is the ``verdict`` the customer's status or reopen event records ("solved" or
+    "not_solved"), or "" when none was given since that answer.
+    """
+    answer = (
+        ticket.messages.filter(
+            direction=Message.Direction.OUTBOUND, written_by=Message.WrittenBy.PERSON
+        )
+        .order_by("created_at", "pk")
+        .last()
+    )
+    if answer is None:
+        return False, ""
+    event = (
+        ticket.events.filter(
+            kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.REOPENED],
+            created_at__gte=answer.created_at,
+            data__has_key="verdict",
+        )
+        .order_by("created_at", "pk")
+        .last()
+    )
+    return True, str(event.data["verdict"]) if event else ""
+
+
 def _case_context(ticket: Ticket) -> dict[str, Any]:
     receipt = ticket.events.filter(kind=TicketEvent.Kind.RECEIPT).first()
     thread = (
@@ -186,7 +243,11 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         .select_related("author_agent__user")
         .prefetch_related("attachments")
     )
+    answered, verdict = _verdict_on_answer(ticket)
     return {
+        "ask_verdict": answered and not verdict,
+        # A "solved" verdict stands until the case opens again (the customer wrote more).
+        "verdict": "" if verdict == "solved" and not ticket.is_closed else verdict,
         "ticket": ticket,
         "organisation": ticket.organisation,
         "thread": thread,
@@ -209,38 +270,50 @@ def case_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         return continued
     # A message sent from a page shown before the merge goes on in the surviving case.
     ticket = actions.surviving_case(ticket)
-    form = FollowUpForm()
+    form = FollowUpForm(initial={"submission_key": _new_key()})
+    kept: list[PendingUpload] = []
     status = 200
     if request.method == "POST":
         form = FollowUpForm(request.POST, request.FILES)
+        kept = _kept_files(request, ticket.organisation, form)
         if form.is_valid():
             actions.add_customer_message(
                 ticket,
                 body=form.cleaned_data["body"],
                 channel=Channel.WEB,
-                attachments=form.cleaned_data["attachments"],
+                attachments=[
+                    *map(contact_actions.as_uploaded, kept),
+                    *form.cleaned_data["attachments"],
+                ],
             )
+            contact_actions.discard_pending(kept)
             return redirect(ticket.get_public_url() + "#latest")
+        kept = _keep_chosen(request, ticket.organisation, form, kept)
         status = 422
-    context = _case_context(ticket) | {"form": form, "verdict_form": VerdictForm()}
+    context = _case_context(ticket) | {"form": form, "kept": kept, "verdict_form": VerdictForm()}
     return render(request, "contact/case_page.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @rate_limited("case")
 def case_verdict(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     ticket = _case_or_gone(request, slug, token)
     if isinstance(ticket, HttpResponse):
         return ticket
     ticket = actions.surviving_case(ticket)
+    if request.method == "GET":
+        # Reached by reloading after an error or by a shared link: the question is on the page.
+        return redirect(ticket.get_public_url() + "#verdict")
     form = VerdictForm(request.POST)
     if not form.is_valid():
-        context = _case_context(ticket) | {"form": FollowUpForm(), "verdict_form": form}
+        follow_up = FollowUpForm(initial={"submission_key": _new_key()})
+        context = _case_context(ticket) | {"form": follow_up, "verdict_form": form}
         return render(request, "contact/case_page.html", context, status=422)
     actions.customer_verdict(
         ticket, solved=form.cleaned_data["solved"], comment=form.cleaned_data["comment"]
     )
-    return redirect(ticket.get_public_url() + "#status")
+    # The verdict section now confirms what was recorded.
+    return redirect(ticket.get_public_url() + "#verdict")
 
 
 def case_attachment(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponseBase:

@@ -30,6 +30,7 @@ TEXT = {
         "reply": "Svara kunden",
         "send_reply": "Skicka svar",
         "not_solved": "Nej, det är inte löst",
+        "back": "Ditt ärende är tillbaka hos Alice",
         "open": "Öppen",
         "person": "Skrivet av en person",
         "automatic": "Automatiskt meddelande",
@@ -47,6 +48,7 @@ TEXT = {
         "reply": "Reply to the customer",
         "send_reply": "Send reply",
         "not_solved": "No, it is not solved",
+        "back": "Your case is back with Alice",
         "open": "Open",
         "person": "Written by a person",
         "automatic": "Automatic message",
@@ -95,6 +97,8 @@ def test_customer_reaches_a_named_person_and_gets_an_answer(
     case_path = link.split("/o/", 1)[1]
     page.goto(f"{live_server.url}/o/{case_path}")
     assert t["automatic"] in page.locator("main").inner_text()
+    # Nobody has answered yet, so nobody is asked whether it is solved.
+    assert page.get_by_role("button", name=t["not_solved"]).count() == 0
     assert_accessible(page, label=f"case page ({lang})")
 
     # 4. The agent logs in, finds the case in the inbox and replies.
@@ -125,6 +129,8 @@ def test_customer_reaches_a_named_person_and_gets_an_answer(
     page.get_by_role("button", name=t["not_solved"]).click()
     page.wait_for_load_state()
     assert t["open"] in page.locator("main").inner_text()
+    assert t["back"] in page.locator("#verdict").inner_text()
+    assert page.get_by_role("button", name=t["not_solved"]).count() == 0
     assert_accessible(page, label=f"case page after verdict ({lang})")
 
     # 6. The same owner has the case back, first in the inbox.

@@ -391,7 +391,7 @@ def _lock(ticket: Ticket) -> Ticket:
 
 
 def _set_status(
-    ticket: Ticket, status: str, *, agent: Agent | None = None, label: str = ""
+    ticket: Ticket, status: str, *, agent: Agent | None = None, label: str = "", **data: Any
 ) -> None:
     if ticket.status == status:
         return
@@ -405,7 +405,7 @@ def _set_status(
     else:
         ticket.solved_at = None
         ticket.closed_at = None
-    _event(ticket, TicketEvent.Kind.STATUS, agent=agent, label=label, old=old, new=status)
+    _event(ticket, TicketEvent.Kind.STATUS, agent=agent, label=label, old=old, new=status, **data)
     sla.status_changed(ticket, old=old, new=status, at=now)
 
 
@@ -675,7 +675,9 @@ def _owner_name(ticket: Ticket) -> str:
 def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Ticket:
     """The customer says whether the case is solved. "Not solved" reopens it to the same owner.
 
-    Said of a case that was merged away, it is said of the case it was merged into.
+    Said of a case that was merged away, it is said of the case it was merged into. The event
+    carries ``verdict``, so the case page knows the answer was judged and does not ask again,
+    also when the owner had already marked the case solved.
     """
     with transaction.atomic():
         ticket = _live_surviving(_lock(ticket))
@@ -683,8 +685,18 @@ def customer_verdict(ticket: Ticket, *, solved: bool, comment: str = "") -> Tick
         if comment:
             _customer_message(ticket, customer, body=comment, channel=Channel.WEB)
             ticket.last_customer_message_at = timezone.now()
-        if solved:
-            _set_status(ticket, Ticket.Status.SOLVED, label=customer.name)
+        if solved and ticket.status == Ticket.Status.SOLVED:
+            status = Ticket.Status.SOLVED
+            _event(
+                ticket,
+                TicketEvent.Kind.STATUS,
+                label=customer.name,
+                old=status,
+                new=status,
+                verdict="solved",
+            )
+        elif solved:
+            _set_status(ticket, Ticket.Status.SOLVED, label=customer.name, verdict="solved")
         else:
             _event(
                 ticket,

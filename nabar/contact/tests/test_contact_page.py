@@ -481,7 +481,10 @@ def test_the_case_page_names_its_status_once_for_screen_readers(client, organisa
 
 
 def test_forms_on_the_case_page_come_back_at_their_own_section(client, organisation, alice):
+    from nabar.tickets import actions
+
     ticket = open_case(organisation)
+    actions.reply_to_customer(ticket, agent=alice, body="Vi tittar på det.")
 
     html = client.post(ticket.get_public_url(), {"body": ""}).content.decode()
 
