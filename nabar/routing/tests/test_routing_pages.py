@@ -464,6 +464,35 @@ def test_a_rule_on_an_english_written_case_matches_when_written_in_swedish(
 
 
 @pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("sv", "Språk är en av “Engelska, Finska”; Kanal är “E-post”"),
+        ("en", "Language is one of “English, Finnish”; Channel is “E-mail”"),
+    ],
+)
+def test_the_rules_table_names_languages_and_channels_in_the_readers_language(
+    dave_client, organisation, language, shown
+):
+    RoutingRule.objects.create(
+        organisation=organisation,
+        name="Engelska mejl",
+        conditions=[
+            {"field": "language", "op": "in", "value": "en, fi"},
+            {"field": "channel", "op": "is", "value": "email"},
+        ],
+        set_priority="high",
+    )
+
+    html = dave_client.get(
+        reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert shown in html
+    assert "“en, fi”" not in html
+    assert "“email”" not in html
+
+
+@pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
         ("language", "Klingonska", "We do not know the language “Klingonska”."),
