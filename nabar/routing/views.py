@@ -10,9 +10,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nabar.accounts.models import Team
 from nabar.routing import access, reports
@@ -118,10 +119,26 @@ def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("routing:settings")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then delete: the button sits among others and a rule cannot be brought back."""
     rule = access.get_rule_for(request.user, pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "routing/delete.html",
+            {
+                "question": _("Delete the rule “%(name)s”?") % {"name": rule.name},
+                "notes": [
+                    _(
+                        "Cases already routed keep their team; "
+                        "new cases will no longer be matched by it."
+                    )
+                ],
+                "cancel_url": reverse("routing:settings"),
+            },
+        )
     rule.delete()
     flash.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
     return redirect("routing:settings")

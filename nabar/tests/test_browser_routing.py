@@ -199,8 +199,23 @@ def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
 ):
     make_agent(organisation, "dave", "Dave", staff=True)
     Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    RoutingRule.objects.create(
+        organisation=organisation,
+        name="English mail",
+        conditions=[{"field": "language", "op": "is", "value": "en"}],
+        set_priority="high",
+    )
     lead = browser.new_context(locale="en")
     page = _login(lead, live_server.url, "dave", english=True)
+
+    page.get_by_role("link", name="Routing", exact=True).click()
+    assert "Language is “English”" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Delete English mail…").click()
+    assert "Delete the rule “English mail”?" in page.locator("h1").inner_text()
+    assert_accessible(page, label="rule deletion question, English")
+    page.get_by_role("button", name="Delete", exact=True).click()
+    assert "Rule “English mail” deleted." in page.locator("main").inner_text()
+    assert not RoutingRule.objects.exists()
 
     page.get_by_role("link", name="Reports").click()
     report = page.locator("main").inner_text()

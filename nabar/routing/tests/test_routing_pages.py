@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from nabar.accounts.models import Agent, Team
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.routing import reports
 from nabar.routing.models import RoutingRule
 from nabar.tickets import actions
@@ -91,15 +91,54 @@ def test_rules_are_reordered_from_the_page(dave_client, organisation):
     assert first.pk != second.pk
 
 
+def test_deleting_a_rule_asks_first_and_deletes_only_when_confirmed(dave_client, organisation):
+    rule = RoutingRule.objects.create(
+        organisation=organisation, position=1, name="Fakturor", set_priority="high"
+    )
+    url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+
+    settings_page = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="en")
+    assert f'<a href="{url}" class="danger-link"' in settings_page.content.decode()
+    assert f'action="{url}"' not in settings_page.content.decode()  # no one-click delete
+    question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert question.status_code == 200
+    page = question.content.decode()
+    assert "<h1>Delete the rule “Fakturor”?</h1>" in page
+    assert (
+        "Cases already routed keep their team; new cases will no longer be matched by it." in page
+    )
+    assert f'href="{reverse("routing:settings")}" class="cancel">Cancel</a>' in page
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+    swedish = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "<h1>Ta bort regeln ”Fakturor”?</h1>" in swedish
+
+    response = dave_client.post(url)
+
+    assert response.url == reverse("routing:settings")
+    assert not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_another_organisations_rule_cannot_be_asked_about_or_deleted(dave_client):
+    other = Organisation.objects.create(
+        name="Annan", slug="annan", email_address="kontakt@annan.example"
+    )
+    rule = RoutingRule.objects.create(organisation=other, name="Deras", set_priority="high")
+    url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+
+    assert dave_client.get(url).status_code == 404
+    assert dave_client.post(url).status_code == 404
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
 def test_an_agent_who_is_not_an_admin_cannot_see_or_change_routing(alice_client, organisation):
     rule = RoutingRule.objects.create(
         organisation=organisation, name="A", set_team=organisation.default_team
     )
 
     assert alice_client.get(reverse("routing:settings")).status_code == 403
-    assert (
-        alice_client.post(reverse("routing:rule_delete", kwargs={"pk": rule.pk})).status_code == 403
-    )
+    delete_url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+    assert alice_client.get(delete_url).status_code == 403
+    assert alice_client.post(delete_url).status_code == 403
     assert alice_client.get(reverse("routing:report")).status_code == 403
     assert RoutingRule.objects.filter(pk=rule.pk).exists()
 
