@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nabar.routing import rules as pure
 from nabar.routing import urgency
-from nabar.tickets.models import Ticket
+from nabar.routing.language import language_name
+from nabar.tickets.models import Channel, Ticket
 
 
 class RoutingRule(models.Model):
@@ -69,13 +70,17 @@ class RoutingRule(models.Model):
         return self.name
 
     def conditions_shown(self) -> list[dict[str, Any]]:
-        """The conditions in the reader's language: "Words in the message contains any of"."""
+        """The conditions in the reader's language: "Words in the message contains any of".
+
+        Language and channel values are stored as the codes cases carry ("en", "email"); the
+        reader sees their names ("Engelska", "E-post"), as they wrote them in the form.
+        """
         fields, ops = dict(self.Field.choices), dict(self.Op.choices)
         return [
             {
                 "field": fields.get(c["field"], c["field"]),
                 "op": ops.get(c["op"], c["op"]),
-                "value": c["value"],
+                "value": _value_shown(c["field"], str(c["value"])),
             }
             for c in self.conditions
         ]
@@ -98,6 +103,17 @@ class RoutingRule(models.Model):
             set_owner=self.set_owner_id,
             stop=self.stop,
         )
+
+
+def _value_shown(field: str, value: str) -> str:
+    """A condition's value with language and channel codes given as names in the active language."""
+    codes = [part.strip() for part in value.split(",") if part.strip()]
+    if field == RoutingRule.Field.LANGUAGE:
+        return ", ".join(language_name(code) for code in codes)
+    if field == RoutingRule.Field.CHANNEL:
+        channels = dict(Channel.choices)
+        return ", ".join(str(channels.get(code, code)) for code in codes)
+    return value
 
 
 class UrgencyWords(models.Model):

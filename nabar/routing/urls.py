@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/urgency/", views.urgency_page, name="urgency"),
     path("settings/urgency/new/", views.urgency_edit, name="urgency_new"),
     path("settings/urgency/<int:pk>/", views.urgency_edit, name="urgency_edit"),
+    path("settings/urgency/<int:pk>/delete/", views.urgency_delete, name="urgency_delete"),
     path("triage/", views.triage, name="triage"),
     path("reports/routing/", views.report, name="report"),
 ]

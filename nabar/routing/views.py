@@ -10,9 +10,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nabar.accounts.models import Team
 from nabar.routing import access, reports
@@ -118,10 +120,26 @@ def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("routing:settings")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then delete: the button sits among others and a rule cannot be brought back."""
     rule = access.get_rule_for(request.user, pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "routing/delete.html",
+            {
+                "question": _("Delete the rule “%(name)s”?") % {"name": rule.name},
+                "notes": [
+                    _(
+                        "Cases already routed keep their team; "
+                        "new cases will no longer be matched by it."
+                    )
+                ],
+                "cancel_url": reverse("routing:settings"),
+            },
+        )
     rule.delete()
     flash.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
     return redirect("routing:settings")
@@ -288,3 +306,53 @@ def urgency_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             request, "routing/urgency_edit.html", {"form": form, "words": words}, status=422
         )
     return render(request, "routing/urgency_edit.html", {"form": form, "words": words})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def urgency_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then delete one of the organisation's own urgency rules.
+
+    The built-in rules live in the code, not per organisation, so only an organisation's own
+    rows (its copies of them included) can be deleted. With no own rule left the built-in
+    rules apply again (``urgency_rules_for``): the question says so before the last one goes.
+    """
+    words = access.get_urgency_for(request.user, pk)
+    label = words.label_sv if get_language() == "sv" else words.label_en
+    if request.method != "POST":
+        notes = [
+            _(
+                "Cases whose priority it raised keep that priority; "
+                "new cases will no longer be matched by its words."
+            )
+        ]
+        others = UrgencyWords.objects.filter(organisation_id=words.organisation_id).exclude(
+            pk=words.pk
+        )
+        if not others.exists():
+            notes.append(
+                _(
+                    "It is your last urgency rule: once it is deleted, "
+                    "the built-in rules apply again."
+                )
+            )
+        elif words.key in {rule.key for rule in DEFAULT_URGENCY_RULES}:
+            notes.append(
+                _(
+                    "The built-in rule it was copied from stays available: the built-in rules "
+                    "can be copied again once you have no urgency rules of your own. To keep "
+                    "its words without using them, switch the rule off instead."
+                )
+            )
+        return render(
+            request,
+            "routing/delete.html",
+            {
+                "question": _("Delete the urgency rule “%(name)s”?") % {"name": label},
+                "notes": notes,
+                "cancel_url": reverse("routing:urgency"),
+            },
+        )
+    words.delete()
+    flash.success(request, _("Urgency rule “%(name)s” deleted.") % {"name": label})
+    return redirect("routing:urgency")

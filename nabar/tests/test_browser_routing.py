@@ -158,6 +158,9 @@ SWEDISH = {
     "urgency": "Regler för brådska",
     "copy": "Kopiera de inbyggda reglerna för att ändra dem",
     "double": "Dubbeldragning",
+    "delete": "Ta bort",
+    "cancel": "Avbryt",
+    "deleted": "Regeln för brådska ”Dubbeldragning” är borttagen.",
 }
 ENGLISH = {
     "routing": "Routing",
@@ -167,6 +170,9 @@ ENGLISH = {
     "urgency": "Urgency rules",
     "copy": "Copy the built-in rules to edit them",
     "double": "Payment taken twice",
+    "delete": "Delete",
+    "cancel": "Cancel",
+    "deleted": "Urgency rule “Payment taken twice” deleted.",
 }
 
 
@@ -184,8 +190,22 @@ def _walk_the_settings(page, words: dict[str, str]) -> None:  # type: ignore[no-
     page.get_by_role("link", name=words["urgency"]).click()
     assert_accessible(page, label=f"urgency rules ({language})")
     page.get_by_role("button", name=words["copy"]).click()
-    page.get_by_role("link", name=words["double"]).click()
+    page.get_by_role("link", name=words["double"], exact=True).click()
     assert_accessible(page, label=f"urgency rule form ({language})")
+    # Deleting asks first; Cancel leaves the rule, and the Delete button is reached by keyboard.
+    page.get_by_role("link", name=words["urgency"]).click()
+    delete_link = page.get_by_role("link", name=f"{words['delete']} {words['double']}…")
+    delete_link.click()
+    assert_accessible(page, label=f"urgency rule deletion question ({language})")
+    page.get_by_role("link", name=words["cancel"], exact=True).click()
+    delete_link.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_role("button", name=words["delete"], exact=True).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert words["deleted"] in page.locator("main").inner_text()
+    assert delete_link.count() == 0
 
 
 def _customer(organisation):  # type: ignore[no-untyped-def]
@@ -199,8 +219,23 @@ def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
 ):
     make_agent(organisation, "dave", "Dave", staff=True)
     Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    RoutingRule.objects.create(
+        organisation=organisation,
+        name="English mail",
+        conditions=[{"field": "language", "op": "is", "value": "en"}],
+        set_priority="high",
+    )
     lead = browser.new_context(locale="en")
     page = _login(lead, live_server.url, "dave", english=True)
+
+    page.get_by_role("link", name="Routing", exact=True).click()
+    assert "Language is “English”" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Delete English mail…").click()
+    assert "Delete the rule “English mail”?" in page.locator("h1").inner_text()
+    assert_accessible(page, label="rule deletion question, English")
+    page.get_by_role("button", name="Delete", exact=True).click()
+    assert "Rule “English mail” deleted." in page.locator("main").inner_text()
+    assert not RoutingRule.objects.exists()
 
     page.get_by_role("link", name="Reports").click()
     report = page.locator("main").inner_text()

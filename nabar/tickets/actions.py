@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from nabar.accounts.models import Agent, Organisation, Team
+from nabar.accounts.models import Agent, Organisation, Strategy, Team
 from nabar.customers.actions import find_or_create_customer, normalise_email, normalise_phone
 from nabar.customers.models import ContactPoint, Customer
 from nabar.lib import batch
@@ -1051,6 +1051,10 @@ def set_category(ticket: Ticket, *, agent: Agent, category: str) -> Ticket:
                 why=category,
                 handoffs=ticket.handoff_count,
             )
+            # As when routing a new case: a queue nobody can take from needs its lead.
+            assert team is not None
+            if ticket.owner is None and team.strategy != Strategy.MANUAL:
+                _alert_nobody_available(ticket)
             _tell_customer_new_owner(ticket, why="")
     return ticket
 

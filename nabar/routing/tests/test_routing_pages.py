@@ -9,9 +9,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from nabar.accounts.models import Agent, Team
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.routing import reports
-from nabar.routing.models import RoutingRule
+from nabar.routing.models import RoutingRule, UrgencyWords
 from nabar.tickets import actions
 from nabar.tickets.alerts import raise_alert
 from nabar.tickets.models import Alert, Ticket
@@ -91,15 +91,54 @@ def test_rules_are_reordered_from_the_page(dave_client, organisation):
     assert first.pk != second.pk
 
 
+def test_deleting_a_rule_asks_first_and_deletes_only_when_confirmed(dave_client, organisation):
+    rule = RoutingRule.objects.create(
+        organisation=organisation, position=1, name="Fakturor", set_priority="high"
+    )
+    url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+
+    settings_page = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="en")
+    assert f'<a href="{url}" class="danger-link"' in settings_page.content.decode()
+    assert f'action="{url}"' not in settings_page.content.decode()  # no one-click delete
+    question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert question.status_code == 200
+    page = question.content.decode()
+    assert "<h1>Delete the rule “Fakturor”?</h1>" in page
+    assert (
+        "Cases already routed keep their team; new cases will no longer be matched by it." in page
+    )
+    assert f'href="{reverse("routing:settings")}" class="cancel">Cancel</a>' in page
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+    swedish = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "<h1>Ta bort regeln ”Fakturor”?</h1>" in swedish
+
+    response = dave_client.post(url)
+
+    assert response.url == reverse("routing:settings")
+    assert not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_another_organisations_rule_cannot_be_asked_about_or_deleted(dave_client):
+    other = Organisation.objects.create(
+        name="Annan", slug="annan", email_address="kontakt@annan.example"
+    )
+    rule = RoutingRule.objects.create(organisation=other, name="Deras", set_priority="high")
+    url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+
+    assert dave_client.get(url).status_code == 404
+    assert dave_client.post(url).status_code == 404
+    assert RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
 def test_an_agent_who_is_not_an_admin_cannot_see_or_change_routing(alice_client, organisation):
     rule = RoutingRule.objects.create(
         organisation=organisation, name="A", set_team=organisation.default_team
     )
 
     assert alice_client.get(reverse("routing:settings")).status_code == 403
-    assert (
-        alice_client.post(reverse("routing:rule_delete", kwargs={"pk": rule.pk})).status_code == 403
-    )
+    delete_url = reverse("routing:rule_delete", kwargs={"pk": rule.pk})
+    assert alice_client.get(delete_url).status_code == 403
+    assert alice_client.post(delete_url).status_code == 403
     assert alice_client.get(reverse("routing:report")).status_code == 403
     assert RoutingRule.objects.filter(pk=rule.pk).exists()
 
@@ -464,6 +503,35 @@ def test_a_rule_on_an_english_written_case_matches_when_written_in_swedish(
 
 
 @pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("sv", "Språk är en av “Engelska, Finska”; Kanal är “E-post”"),
+        ("en", "Language is one of “English, Finnish”; Channel is “E-mail”"),
+    ],
+)
+def test_the_rules_table_names_languages_and_channels_in_the_readers_language(
+    dave_client, organisation, language, shown
+):
+    RoutingRule.objects.create(
+        organisation=organisation,
+        name="Engelska mejl",
+        conditions=[
+            {"field": "language", "op": "in", "value": "en, fi"},
+            {"field": "channel", "op": "is", "value": "email"},
+        ],
+        set_priority="high",
+    )
+
+    html = dave_client.get(
+        reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert shown in html
+    assert "“en, fi”" not in html
+    assert "“email”" not in html
+
+
+@pytest.mark.parametrize(
     ("field", "typed", "error"),
     [
         ("language", "Klingonska", "We do not know the language “Klingonska”."),
@@ -557,3 +625,84 @@ def test_the_organisation_settings_come_back_at_their_section(dave_client):
     assert response.status_code == 422
     assert f'action="{reverse("routing:organisation")}#organisation"' in html
     assert '<section aria-labelledby="org-heading" id="organisation">' in html
+
+
+def _own_urgency_rule(organisation: Organisation, key: str, label: str) -> UrgencyWords:
+    return UrgencyWords.objects.create(
+        organisation=organisation,
+        key=key,
+        label_sv=label,
+        label_en=label,
+        patterns=label.lower(),
+        priority="urgent",
+    )
+
+
+def test_an_admin_deletes_an_own_urgency_rule_after_confirming(dave_client, organisation):
+    _own_urgency_rule(organisation, "stolen-card", "Stulet kort")
+    fraud = _own_urgency_rule(organisation, "fraud", "Bedrägeri")
+    url = reverse("routing:urgency_delete", kwargs={"pk": fraud.pk})
+
+    listing = dave_client.get(reverse("routing:urgency"), HTTP_ACCEPT_LANGUAGE="en")
+    assert f'<a href="{url}" class="danger-link"' in listing.content.decode()
+    question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Delete the urgency rule “Bedrägeri”?</h1>" in question
+    assert "new cases will no longer be matched by its words" in question
+    assert "built-in" not in question
+    assert UrgencyWords.objects.filter(pk=fraud.pk).exists()
+
+    response = dave_client.post(url)
+
+    assert response.url == reverse("routing:urgency")
+    assert list(UrgencyWords.objects.values_list("key", flat=True)) == ["stolen-card"]
+    ticket = open_case(organisation, body="Jag tror att det här är ett bedrägeri.")
+    assert ticket.priority != Ticket.Priority.URGENT
+
+
+def test_deleting_a_copied_built_in_urgency_rule_says_the_built_in_stays(dave_client, organisation):
+    dave_client.post(reverse("routing:urgency"))  # copy the built-in rules
+    copied = UrgencyWords.objects.get(key="double_payment")
+    url = reverse("routing:urgency_delete", kwargs={"pk": copied.pk})
+
+    question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "The built-in rule it was copied from stays available" in question
+    dave_client.post(url)
+    assert not UrgencyWords.objects.filter(key="double_payment").exists()
+    assert UrgencyWords.objects.filter(organisation=organisation).exists()
+
+
+def test_deleting_the_last_own_urgency_rule_warns_that_the_built_in_rules_return(
+    dave_client, organisation
+):
+    only = _own_urgency_rule(organisation, "fraud", "Bedrägeri")
+    url = reverse("routing:urgency_delete", kwargs={"pk": only.pk})
+
+    question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "It is your last urgency rule: once it is deleted, the built-in rules apply again." in (
+        question
+    )
+    dave_client.post(url)
+
+    page = dave_client.get(reverse("routing:urgency"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "The built-in rules are in use" in page.content.decode()
+
+
+def test_only_an_admin_of_the_same_organisation_deletes_an_urgency_rule(
+    client, organisation, alice, dave
+):
+    own = _own_urgency_rule(organisation, "fraud", "Bedrägeri")
+    other = Organisation.objects.create(
+        name="Annan", slug="annan", email_address="kontakt@annan.example"
+    )
+    theirs = _own_urgency_rule(other, "fraud", "Bedrägeri")
+    own_url = reverse("routing:urgency_delete", kwargs={"pk": own.pk})
+    their_url = reverse("routing:urgency_delete", kwargs={"pk": theirs.pk})
+
+    client.force_login(alice.user)
+    assert client.get(own_url).status_code == 403
+    assert client.post(own_url).status_code == 403
+    client.force_login(dave.user)
+    assert client.get(their_url).status_code == 404
+    assert client.post(their_url).status_code == 404
+    assert UrgencyWords.objects.count() == 2

@@ -234,6 +234,40 @@ def test_a_hand_over_into_an_empty_queue_alerts_the_lead_and_tells_the_customer_
     assert "troligen" in notice
 
 
+def test_a_category_change_into_a_queue_nobody_can_take_from_alerts_its_lead(
+    client, organisation, alice, lead
+):
+    billing = Team.objects.create(
+        organisation=organisation, name="Fakturor", skills=["invoice"], lead=lead
+    )
+    Team.objects.create(
+        organisation=organisation, name="Post", skills=["delivery"], lead=lead, strategy="manual"
+    )
+    ticket = _case_of(alice, organisation)
+    sorted_by_hand = _case_of(alice, organisation, email="erik@example.se")
+    client.force_login(alice.user)
+
+    client.post(
+        reverse("tickets:category", kwargs={"number": ticket.number}), {"category": "invoice"}
+    )
+    client.post(
+        reverse("tickets:category", kwargs={"number": sorted_by_hand.number}),
+        {"category": "delivery"},
+    )
+
+    ticket.refresh_from_db()
+    assert ticket.team == billing
+    assert ticket.owner is None
+    alert = Alert.objects.get(recipient=lead, kind=Alert.Kind.NOBODY)
+    assert alert.ticket == ticket
+    with translation.override("en"):
+        assert alert.message() == (
+            f"{ticket.reference} waits in the queue of Fakturor: nobody there is available."
+        )
+    # A team that picks its cases by hand expects them to wait in its queue.
+    assert not Alert.objects.filter(ticket=sorted_by_hand).exists()
+
+
 # 5. A refused hand-over back has its own alert
 
 
