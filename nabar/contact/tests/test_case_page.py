@@ -75,6 +75,10 @@ def test_confirming_a_case_the_owner_already_solved_is_not_asked_again(client, o
     html = case_html(client, ticket)
     assert SOLVED_NOTICE in html
     assert QUESTION not in html
+    # The owner's timeline tells the customer's word from the owner's own status change.
+    client.force_login(alice.user)
+    agent_page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{ticket.requester.name} said the case is solved" in agent_page
 
 
 def test_not_solved_says_who_has_the_case_and_a_new_answer_asks_again(client, organisation, alice):
