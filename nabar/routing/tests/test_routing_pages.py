@@ -645,6 +645,11 @@ def test_an_admin_deletes_an_own_urgency_rule_after_confirming(dave_client, orga
 
     listing = dave_client.get(reverse("routing:urgency"), HTTP_ACCEPT_LANGUAGE="en")
     assert f'<a href="{url}" class="danger-link"' in listing.content.decode()
+    edit_url = reverse("routing:urgency_edit", kwargs={"pk": fraud.pk})
+    editing = dave_client.get(edit_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<a href="{url}" class="danger-link">Delete…</a>' in editing
+    new_rule = dave_client.get(reverse("routing:urgency_new"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Delete…" not in new_rule.content.decode()
     question = dave_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Delete the urgency rule “Bedrägeri”?</h1>" in question
     assert "new cases will no longer be matched by its words" in question
