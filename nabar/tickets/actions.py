@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -1070,23 +1070,21 @@ def surviving_case(ticket: Ticket) -> Ticket:
     chain. A chain that comes back on itself (which ``merge_tickets`` refuses to make) stops
     at the last case not seen before.
     """
-    seen = {ticket.pk}
-    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
-        following = (
-            Ticket.objects.select_related("organisation").filter(pk=ticket.merged_into_id).first()
-        )
-        if following is None:
-            break
-        seen.add(following.pk)
-        ticket = following
-    return ticket
+    return _follow_merges(
+        ticket,
+        lambda pk: Ticket.objects.select_related("organisation").filter(pk=pk).first(),
+    )
 
 
 def _live_surviving(ticket: Ticket) -> Ticket:
     """``surviving_case`` for a locked case, each case of the chain locked as it is reached."""
+    return _follow_merges(ticket, live_case)
+
+
+def _follow_merges(ticket: Ticket, load: Callable[[int], Ticket | None]) -> Ticket:
     seen = {ticket.pk}
     while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
-        following = live_case(ticket.merged_into_id)
+        following = load(ticket.merged_into_id)
         if following is None:
             break
         seen.add(following.pk)
