@@ -205,7 +205,12 @@ def receipt(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         return ticket
     if (continued := _continued(request, ticket)) is not None:
         return continued
-    return render(request, "contact/receipt.html", _case_context(ticket))
+    sent = ticket.events.filter(kind=TicketEvent.Kind.RECEIPT).first()
+    # Where the receipt went: the address the writer gave, if any.
+    receipt_to = str(sent.data.get("to", "")) if sent else ""
+    return render(
+        request, "contact/receipt.html", _case_context(ticket) | {"receipt_to": receipt_to}
+    )
 
 
 def _verdict_on_answer(ticket: Ticket) -> tuple[bool, str]:
@@ -237,7 +242,6 @@ def _verdict_on_answer(ticket: Ticket) -> tuple[bool, str]:
 
 
 def _case_context(ticket: Ticket) -> dict[str, Any]:
-    receipt = ticket.events.filter(kind=TicketEvent.Kind.RECEIPT).first()
     thread = (
         ticket.messages.exclude(direction=Message.Direction.INTERNAL)
         .select_related("author_agent__user")
@@ -252,11 +256,8 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         "organisation": ticket.organisation,
         "thread": thread,
         "owner_name": ticket.owner.name if ticket.owner else "",
-        # Where the receipt went: the address the writer gave, if any.
-        "receipt_to": str(receipt.data.get("to", "")) if receipt else "",
         "awaiting_reply": ticket.first_response_at is None and not ticket.is_closed,
-        # As in the receipt mail: routing tags a case whose language nobody here writes.
-        "language_missing": any(str(tag).startswith("language:") for tag in ticket.tags),
+        "language_missing": ticket.language_missing,
     }
 
 

@@ -21,7 +21,7 @@ from nabar.routing.language import detect_language
 from nabar.routing.models import RoutingRule, urgency_rules_for
 from nabar.routing.urgency import match_urgency
 from nabar.sla.clock import is_open
-from nabar.tickets.models import Alert, Channel, Ticket
+from nabar.tickets.models import LANGUAGE_MISSING_TAG, Alert, Channel, Ticket
 
 PRIORITY_ORDER = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
@@ -285,7 +285,7 @@ def decide(
         if team is not None:
             decision.team_reasons.append({"code": "default_team"})
     if not language_spoken:
-        decision.tags.append(f"language:{language}")
+        decision.tags.append(f"{LANGUAGE_MISSING_TAG}{language}")
     decision.team = team
 
     agents, by_id = agent_facts(organisation)

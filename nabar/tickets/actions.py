@@ -263,7 +263,8 @@ def _open_ticket(
     )
     batch.know(("first-message", ticket.pk), message)
     _store_attachments(message, attachments)
-    given = [normalise_email(case.email) if case.email else "", normalise_phone(case.phone)]
+    email = normalise_email(case.email) if case.email else ""
+    given = [email, normalise_phone(case.phone)]
     _event(
         ticket,
         TicketEvent.Kind.CREATED,
@@ -291,8 +292,7 @@ def _open_ticket(
     sla.case_opened(ticket)
     if send_receipt:
         # To the address the writer gave, never to another address of the customer's.
-        address = normalise_email(case.email) if case.email else ""
-        _send_receipt(ticket, customer, estimate, address=address, answering=case.message_id)
+        _send_receipt(ticket, customer, estimate, address=email, answering=case.message_id)
     return ticket
 
 
@@ -337,9 +337,7 @@ def _send_receipt(
             "organisation_name": ticket.organisation.name,
             "customer_name": customer.name,
             "owner_name": ticket.owner.name if ticket.owner else "",
-            "language_missing": "yes"
-            if any(str(tag).startswith("language:") for tag in ticket.tags)
-            else "",
+            "language_missing": "yes" if ticket.language_missing else "",
             "likely": likely,
             "latest": latest,
             "link": case_link(ticket),

@@ -33,6 +33,10 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.open().filter(first_response_at__isnull=True)
 
 
+# The tag routing gives a case in a language nobody on staff writes, before the language code.
+LANGUAGE_MISSING_TAG = "language:"
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -159,6 +163,14 @@ class Ticket(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED_STATUSES
+
+    @property
+    def language_missing(self) -> bool:
+        """Whether nobody on staff writes the case's language, so we answer in English.
+
+        Routing tags such a case ``language:<code>`` (``LANGUAGE_MISSING_TAG``).
+        """
+        return any(str(tag).startswith(LANGUAGE_MISSING_TAG) for tag in self.tags)
 
     def get_public_url(self) -> str:
         return reverse(
