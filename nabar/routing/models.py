@@ -152,6 +152,11 @@ class UrgencyWords(models.Model):
     def __str__(self) -> str:
         return self.label_en
 
+    @property
+    def label(self) -> str:
+        """The label in the reader's language."""
+        return urgency.in_reader_language(self.label_sv, self.label_en)
+
     def as_rule(self) -> urgency.UrgencyRule:
         return urgency.UrgencyRule(
             key=self.key,

@@ -12,6 +12,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
+
+from django.utils import translation
+
+T = TypeVar("T")
+
+
+def in_reader_language(sv: T, en: T) -> T:
+    """Of a Swedish and an English wording kept side by side, the one for the active language."""
+    return sv if (translation.get_language() or "").startswith("sv") else en
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,10 @@ class UrgencyRule:
     label_sv: str
     patterns: tuple[str, ...]
     priority: str  # "urgent" | "high"
+
+    @property
+    def label(self) -> str:
+        return in_reader_language(self.label_sv, self.label_en)
 
 
 DEFAULT_URGENCY_RULES: tuple[UrgencyRule, ...] = (

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -318,7 +317,7 @@ def urgency_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rules apply again (``urgency_rules_for``): the question says so before the last one goes.
     """
     words = access.get_urgency_for(request.user, pk)
-    label = words.label_sv if get_language() == "sv" else words.label_en
+    label = words.label
     if request.method != "POST":
         notes = [
             _(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from nabar.accounts.models import Agent
 from nabar.routing.language import language_name
+from nabar.routing.urgency import in_reader_language
 from nabar.sla.models import CaseClock
 from nabar.tickets.models import Alert, Ticket
 
@@ -79,7 +80,7 @@ def describe(kind: str, data: dict[str, Any]) -> str:
     """An alert in the active language, from its kind and particulars."""
     case = data.get("case", "")
     if kind == Alert.Kind.URGENT:
-        labels = data.get("labels_sv" if translation.get_language() == "sv" else "labels_en", [])
+        labels = in_reader_language(data.get("labels_sv", []), data.get("labels_en", []))
         return _("%(case)s: %(rules)s") % {"case": case, "rules": ", ".join(labels)}
     if kind == Alert.Kind.LANGUAGE:
         return _("%(case)s is written in “%(language)s”, which nobody here writes.") % {
