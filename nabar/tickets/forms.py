@@ -3,13 +3,12 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.utils import translation
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.models import Agent, Team
 from nabar.contact.forms import MessageField
+from nabar.lib.templatetags.nabar_time import day_words
 from nabar.lib.uploads import AttachmentsField
 from nabar.tickets.models import Ticket
 
@@ -63,9 +62,8 @@ class SearchForm(forms.Form):
 
 
 def short_date(day: date) -> str:
-    """ "9 Dec" in English, "9 dec" in Swedish (Swedish months are written in lower case)."""
-    words = date_format(day, "j M")
-    return words.lower() if (translation.get_language() or "").startswith("sv") else words
+    """ "9 Dec" in English, "9 dec" in Swedish."""
+    return day_words(day, "j M")
 
 
 def availability_words(agent: Agent) -> str:

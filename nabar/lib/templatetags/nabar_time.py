@@ -25,7 +25,7 @@ def when(value: datetime | None) -> str:
         return _("%(time)s today") % {"time": clock}
     if local.date() == today + timedelta(days=1):
         return _("%(time)s tomorrow") % {"time": clock}
-    day = _day(local.date(), translation.get_language() or "")
+    day = day_words(local.date(), "l j F")
     return _("%(time)s on %(day)s") % {"day": day, "time": clock}
 
 
@@ -45,10 +45,15 @@ def hours(value: float | None) -> str:
     return _("%(n)s h") % {"n": number_format(value, 1)}
 
 
+def day_words(day: date, fmt: str) -> str:
+    """A day in the active language: "l j F" gives "Monday 7 December", "måndag 7 december"."""
+    return _day(day, fmt, translation.get_language() or "")
+
+
 @lru_cache(maxsize=256)
-def _day(day: date, language: str) -> str:
-    """ "Monday 7 December" in ``language``, the active language (formatting it is slow)."""
-    words = date_format(day, "l j F")
+def _day(day: date, fmt: str, language: str) -> str:
+    """``day_words`` in ``language``, the active language (formatting it is slow)."""
+    words = date_format(day, fmt)
     if language.startswith("sv"):
         words = words.lower()  # Swedish weekdays and months are written in lower case
     return words
