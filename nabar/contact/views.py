@@ -241,6 +241,14 @@ def _verdict_on_answer(ticket: Ticket) -> tuple[bool, str]:
     return True, str(event.data["verdict"]) if event else ""
 
 
+def _status_for_customer(ticket: Ticket) -> str:
+    """The case's status in the customer's words: agents wait on the customer, but the
+    customer reads that we wait for their reply."""
+    if ticket.status == Ticket.Status.WAITING:
+        return _("Waiting for your reply")
+    return ticket.get_status_display()
+
+
 def _case_context(ticket: Ticket) -> dict[str, Any]:
     thread = (
         ticket.messages.exclude(direction=Message.Direction.INTERNAL)
@@ -253,6 +261,7 @@ def _case_context(ticket: Ticket) -> dict[str, Any]:
         # A "solved" verdict stands until the case opens again (the customer wrote more).
         "verdict": "" if verdict == "solved" and not ticket.is_closed else verdict,
         "ticket": ticket,
+        "status": _status_for_customer(ticket),
         "organisation": ticket.organisation,
         "thread": thread,
         "owner_name": ticket.owner.name if ticket.owner else "",

@@ -229,3 +229,13 @@ def test_kept_files_count_towards_the_limit_in_write_more(client, organisation, 
     assert response.status_code == 422
     assert "You can attach at most 1 files." in response.content.decode()
     assert not ticket.messages.filter(body="Två filer.").exists()
+
+
+def test_a_case_waiting_for_the_customer_says_so_in_the_customers_words(client, organisation, alice):
+    ticket = open_case(organisation)
+    answer(ticket, status=Ticket.Status.WAITING)
+
+    html = case_html(client, ticket)
+
+    assert "Waiting for your reply" in html
+    assert "Waiting on customer" not in html  # the agents' word, not the customer's
