@@ -453,6 +453,9 @@ def reply_to_customer(
                 "body": body,
                 "link": case_link(ticket),
                 "attachments": [a.filename for a in message.attachments.all()],
+                # The reply that solves the case asks, as the case page does, whether it is.
+                "solved": status == Ticket.Status.SOLVED,
+                "owner_name": _owner_name(ticket),
             }
             subject, text, html = render_email("reply", context, language=reply_language(ticket))
             queue_email(

@@ -113,6 +113,26 @@ def test_a_reply_is_mailed_with_the_case_number_and_the_agents_name(organisation
     assert sent.extra_headers["In-Reply-To"]  # threads under the receipt
 
 
+def test_a_reply_that_solves_the_case_asks_the_customer_whether_it_is_solved(
+    organisation, alice
+):
+    ticket = open_case(organisation, language="en", body="My invoice is wrong.")
+    mail.outbox.clear()
+
+    actions.reply_to_customer(
+        ticket, agent=alice, body="The invoice is corrected.", status=Ticket.Status.SOLVED
+    )
+    actions.reply_to_customer(ticket, agent=alice, body="And the reminder fee is gone too.")
+
+    solving, later = mail.outbox
+    verdict_link = actions.case_link(ticket) + "#verdict"
+    assert "If it is not, tell us on your case page, and it goes back to Alice:" in solving.body
+    assert verdict_link in solving.body
+    html = solving.alternatives[0][0]
+    assert f'href="{verdict_link}"' in html
+    assert "tell us on your case page" not in later.body  # only the reply that solved it asks
+
+
 def test_an_internal_note_is_never_mailed(organisation, alice):
     ticket = open_case(organisation)
     mail.outbox.clear()
