@@ -338,6 +338,8 @@ def _send_receipt(
             "customer_name": customer.name,
             "owner_name": ticket.owner.name if ticket.owner else "",
             "language_missing": "yes" if ticket.language_missing else "",
+            # Without an address the receipt is only kept on the case page: no mail to answer.
+            "by_email": "yes" if address else "",
             "likely": likely,
             "latest": latest,
             "link": case_link(ticket),

@@ -97,6 +97,7 @@ _value = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_si
             "customer_name": st.one_of(st.just(""), _value, st.just('Ö\'Brien & <Söner> "AB"')),
             "owner_name": st.one_of(st.just(""), _value),
             "language_missing": st.sampled_from(["", "yes"]),
+            "by_email": st.sampled_from(["", "yes"]),
             "likely": _value,
             "latest": _value,
             "link": st.one_of(_value, st.just("https://example.se/c/a?b=1&c=<2>")),

@@ -62,6 +62,27 @@ def test_the_receipt_mail_names_the_owner_case_number_range_and_link(organisatio
     assert ticket.expected_reply_from <= ticket.expected_reply_until
 
 
+def test_the_receipt_mail_says_in_both_parts_that_one_can_reply_to_it(organisation, alice):
+    open_case(organisation, email="carol@example.se", language="en", body="My invoice is wrong.")
+
+    receipt = mail.outbox[0]
+    assert "Reply to this e-mail or use the link to add anything." in receipt.body
+    assert "Reply to this e-mail or use the link to add anything." in receipt.alternatives[0][0]
+
+
+def test_a_receipt_kept_for_a_customer_without_e_mail_does_not_ask_for_a_reply_by_e_mail(
+    organisation, alice
+):
+    ticket = open_case(
+        organisation, email="", phone="070-111 22 33", language="en", body="Call me, please."
+    )
+
+    kept = ticket.messages.get(direction=Message.Direction.OUTBOUND)
+    assert mail.outbox == []
+    assert "e-mail" not in kept.body
+    assert "Use the link to add anything." in kept.body
+
+
 def test_the_receipt_is_recorded_as_written_by_an_automation(organisation, alice):
     ticket = open_case(organisation)
 
