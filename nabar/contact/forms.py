@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from nabar.lib.uploads import AttachmentsField
@@ -28,22 +29,30 @@ class MessageField(forms.CharField):
             {
                 "required": _("Please write what your case is about."),
                 "max_length": _(
-                    "Your message is %(show_value)d characters long; at most %(limit_value)d "
-                    "fit. Please shorten it or attach the rest as a file."
+                    "Your message is %(length)s characters long; at most %(limit)s fit. "
+                    "Please shorten it or attach the rest as a file."
                 ),
             },
         )
-        super().__init__(max_length=MAX_MESSAGE_CHARS, strip=True, **kwargs)
+        # No ``max_length``: it would give the textarea a ``maxlength``, and a browser cuts a
+        # longer paste without a word; ``validate`` says how long the text is and what to do.
+        super().__init__(strip=True, **kwargs)
 
     def to_python(self, value: Any) -> str:
         return clean_text(super().to_python(value) or "")
 
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        """No ``maxlength``: a browser cuts a longer paste without a word; the server says how
-        long the text is and what to do instead."""
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if len(value) > MAX_MESSAGE_CHARS:
+            # Numbers this long are read more easily grouped: "100,001", "100 001".
+            raise forms.ValidationError(
+                self.error_messages["max_length"],
+                code="max_length",
+                params={
+                    "length": number_format(len(value), force_grouping=True),
+                    "limit": number_format(MAX_MESSAGE_CHARS, force_grouping=True),
+                },
+            )
 
 
 class KeepsFilesForm(forms.Form):
@@ -129,9 +138,8 @@ class VerdictForm(forms.Form):
         choices=[("yes", _("Solved")), ("no", _("Not solved"))],
         coerce=lambda value: value == "yes",
     )
-    comment = forms.CharField(
+    comment = MessageField(
         label=_("Anything to add? (optional)"),
         required=False,
-        max_length=MAX_MESSAGE_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -239,3 +239,19 @@ def test_a_case_waiting_for_the_customer_says_so_in_the_customers_words(client, 
 
     assert "Waiting for your reply" in html
     assert "Waiting on customer" not in html  # the agents' word, not the customer's
+
+
+def test_a_long_verdict_comment_is_not_cut_by_the_browser_but_explained(
+    client, organisation, alice
+):
+    ticket = open_case(organisation)
+    answer(ticket)
+    html = case_html(client, ticket)
+    assert "maxlength" not in html.split('name="comment"')[1].split(">")[0]
+
+    response = client.post(
+        verdict_url(ticket), {"solved": "no", "comment": "a" * 100_001}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 422
+    assert "Your message is 100,001 characters long" in response.content.decode()

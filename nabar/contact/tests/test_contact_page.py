@@ -76,7 +76,7 @@ def test_an_unknown_organisation_is_a_clear_404(client, db):
     ("overrides", "field", "message"),
     [
         ({"body": "   \n  "}, "body", "Please write what your case is about"),
-        ({"body": "x" * 100_001}, "body", "at most 100000"),
+        ({"body": "x" * 100_001}, "body", "at most 100,000"),
         ({"email": "carol(at)example"}, "email", "does not look like an e-mail address"),
         ({"email": "", "phone": ""}, "email", "Give an e-mail address or a phone number"),
         ({"phone": "call me maybe"}, "phone", "digits only"),
@@ -432,7 +432,7 @@ def test_a_long_paste_is_not_cut_by_the_browser_but_explained(client, organisati
     )
 
     assert response.status_code == 422
-    assert "Your message is 100001 characters long" in response.content.decode()
+    assert "Your message is 100,001 characters long" in response.content.decode()
 
 
 def test_a_mistyped_phone_number_without_an_e_mail_shows_only_the_phone_error(
