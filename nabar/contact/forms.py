@@ -109,9 +109,8 @@ class ContactForm(KeepsFilesForm):
         phone = self.cleaned_data["phone"].strip()
         if phone and not PHONE_RE.match(phone):
             raise forms.ValidationError(
-                _(
-                    "Write the phone number with digits only, e.g. 070-123 45 67 or +46 70 123 45 67."
-                )
+                # Not "digits only": spaces, dashes and a leading + are fine, as the examples show.
+                _("Write the phone number in digits, e.g. 070-123 45 67 or +46 70 123 45 67.")
             )
         return phone
 

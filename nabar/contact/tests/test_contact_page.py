@@ -79,7 +79,7 @@ def test_an_unknown_organisation_is_a_clear_404(client, db):
         ({"body": "x" * 100_001}, "body", "at most 100,000"),
         ({"email": "carol(at)example"}, "email", "does not look like an e-mail address"),
         ({"email": "", "phone": ""}, "email", "Give an e-mail address or a phone number"),
-        ({"phone": "call me maybe"}, "phone", "digits only"),
+        ({"phone": "call me maybe"}, "phone", "Write the phone number in digits, e.g."),
     ],
 )
 def test_bad_input_is_explained_and_everything_typed_is_kept(
@@ -444,7 +444,7 @@ def test_a_mistyped_phone_number_without_an_e_mail_shows_only_the_phone_error(
 
     html = response.content.decode()
     assert response.status_code == 422
-    assert "Write the phone number with digits only" in html
+    assert "Write the phone number in digits, e.g." in html
     assert "Give an e-mail address or a phone number" not in html
     assert 'id="id_email_error"' not in html
 
