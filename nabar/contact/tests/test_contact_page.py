@@ -213,9 +213,14 @@ def test_a_case_link_long_after_closing_has_expired(client, organisation, alice,
 
     response = client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en")
 
+    html = response.content.decode()
     assert response.status_code == 410
-    assert "This link has expired" in response.content.decode()
-    assert ticket.reference in response.content.decode()
+    assert "This link has expired" in html
+    assert ticket.reference in html
+    # The way on, as on the organisation's other pages: its name, and its address to click.
+    address = organisation.email_address
+    assert f'<a href="mailto:{address}">{address}</a>' in html
+    assert f'<p class="brand"><a href="{page_url(organisation)}">{organisation.name}</a>' in html
 
 
 def test_the_public_form_is_rate_limited(client, organisation, alice, settings):
