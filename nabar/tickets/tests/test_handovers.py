@@ -343,3 +343,19 @@ def test_the_customer_hears_when_a_deactivated_owners_case_goes_to_the_queue(
     assert ticket.owner is None
     assert len(mail.outbox) == 1
     assert "har flyttats till Kundtjänst" in mail.outbox[0].body
+
+
+def test_the_customer_hears_who_has_the_case_and_the_day_its_away_owner_is_back(
+    organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation, language="en", body="My invoice is wrong.")
+    _go_away(alice, until=datetime.date(2026, 12, 18), stand_in=bob)
+    mail.outbox.clear()
+
+    actions.hand_to_stand_in(ticket, reason="away")
+
+    # "Back on" is the day of return: not "until", which may or may not include that day.
+    notice = mail.outbox[0].body
+    assert "Your case NB-1001 is with Bob until the person who had it is back on 18 December." in (
+        notice
+    )
