@@ -24,19 +24,17 @@ def clean_text(value: str) -> str:
 
 class MessageField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "required": _("Please write what your case is about."),
-                "max_length": _(
-                    "Your message is %(length)s characters long; at most %(limit)s fit. "
-                    "Please shorten it or attach the rest as a file."
-                ),
-            },
-        )
+        messages = {
+            "required": _("Please write your message."),
+            "max_length": _(
+                "Your message is %(length)s characters long; at most %(limit)s fit. "
+                "Please shorten it or attach the rest as a file."
+            ),
+        }
+        messages.update(kwargs.pop("error_messages", None) or {})
         # No ``max_length``: it would give the textarea a ``maxlength``, and a browser cuts a
         # longer paste without a word; ``validate`` says how long the text is and what to do.
-        super().__init__(strip=True, **kwargs)
+        super().__init__(strip=True, error_messages=messages, **kwargs)
 
     def to_python(self, value: Any) -> str:
         return clean_text(super().to_python(value) or "")
@@ -96,6 +94,7 @@ class ContactForm(KeepsFilesForm):
     )
     body = MessageField(
         label=_("Describe your case in your own words"),
+        error_messages={"required": _("Please write what your case is about.")},
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     attachments = AttachmentsField(label=_("Attachments (optional)"))

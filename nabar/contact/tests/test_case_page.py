@@ -255,3 +255,16 @@ def test_a_long_verdict_comment_is_not_cut_by_the_browser_but_explained(
 
     assert response.status_code == 422
     assert "Your message is 100,001 characters long" in response.content.decode()
+
+
+def test_sending_write_more_empty_asks_for_the_message_not_what_the_case_is_about(
+    client, organisation, alice
+):
+    ticket = open_case(organisation)
+
+    response = client.post(ticket.get_public_url(), {"body": "  "}, HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Please write your message." in html
+    assert "what your case is about" not in html  # the case was described already
