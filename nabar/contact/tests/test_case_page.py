@@ -231,7 +231,9 @@ def test_kept_files_count_towards_the_limit_in_write_more(client, organisation, 
     assert not ticket.messages.filter(body="Två filer.").exists()
 
 
-def test_a_case_waiting_for_the_customer_says_so_in_the_customers_words(client, organisation, alice):
+def test_a_case_waiting_for_the_customer_says_so_in_the_customers_words(
+    client, organisation, alice
+):
     ticket = open_case(organisation)
     answer(ticket, status=Ticket.Status.WAITING)
 

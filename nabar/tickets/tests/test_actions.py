@@ -134,9 +134,7 @@ def test_a_reply_is_mailed_with_the_case_number_and_the_agents_name(organisation
     assert sent.extra_headers["In-Reply-To"]  # threads under the receipt
 
 
-def test_a_reply_that_solves_the_case_asks_the_customer_whether_it_is_solved(
-    organisation, alice
-):
+def test_a_reply_that_solves_the_case_asks_the_customer_whether_it_is_solved(organisation, alice):
     ticket = open_case(organisation, language="en", body="My invoice is wrong.")
     mail.outbox.clear()
 
