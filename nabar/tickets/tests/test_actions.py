@@ -70,6 +70,14 @@ def test_the_receipt_mail_says_in_both_parts_that_one_can_reply_to_it(organisati
     assert "Reply to this e-mail or use the link to add anything." in receipt.alternatives[0][0]
 
 
+def test_the_receipt_text_has_no_empty_line_between_the_owner_and_the_times(organisation, alice):
+    open_case(organisation, email="carol@example.se", language="en", body="My invoice is wrong.")
+
+    lines = mail.outbox[0].body.splitlines()
+    owner = next(i for i, line in enumerate(lines) if "owns your case" in line)
+    assert lines[owner + 1].startswith("A person will most likely answer by")
+
+
 def test_a_receipt_kept_for_a_customer_without_e_mail_does_not_ask_for_a_reply_by_e_mail(
     organisation, alice
 ):
