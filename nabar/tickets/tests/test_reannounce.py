@@ -53,3 +53,16 @@ def test_a_case_a_person_has_answered_is_left_alone(organisation, alice):
 
     assert mail.outbox == []
     assert ticket.events.filter(kind=TicketEvent.Kind.ESTIMATE).count() == 1
+
+
+def test_the_later_notice_of_a_case_still_in_the_queue_has_no_gap_for_an_owner(organisation):
+    ticket = open_case(organisation, email="carol@example.se", language="en")
+    assert ticket.owner_id is None  # nobody works here yet
+    _promise_too_early(ticket)
+    mail.outbox.clear()
+
+    reannounce_waits()
+
+    (notice,) = mail.outbox
+    assert "\n\n\n" not in notice.body
+    assert "Your case page (keep this link private):" in notice.body
