@@ -886,7 +886,12 @@ def _alert_nobody_available(ticket: Ticket) -> None:
 
 
 def _tell_customer_new_owner(
-    ticket: Ticket, *, why: str, away: bool = False, away_until: Any = None
+    ticket: Ticket,
+    *,
+    why: str,
+    away: bool = False,
+    away_until: Any = None,
+    previous_name: str = "",
 ) -> None:
     """A plain-words notice: who has the case now, why, and that nothing must be repeated."""
     context = {
@@ -897,6 +902,7 @@ def _tell_customer_new_owner(
         "why": why,
         "away": away,
         "away_until": away_until,
+        "previous_name": previous_name,
         "link": case_link(ticket),
     }
     if ticket.owner_id is None:
@@ -1013,7 +1019,9 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
         # The customer always hears where the case went: to the stand-in while the owner is
         # away, to the stand-in for good, or to the team queue.
         if reason == "away" and stand_in is not None:
-            _tell_customer_new_owner(ticket, why="", away=True, away_until=absent.back_on)
+            _tell_customer_new_owner(
+                ticket, why="", away=True, away_until=absent.back_on, previous_name=absent.name
+            )
         else:
             _tell_customer_new_owner(ticket, why="")
     return ticket

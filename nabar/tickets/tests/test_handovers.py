@@ -356,6 +356,16 @@ def test_the_customer_hears_who_has_the_case_and_the_day_its_away_owner_is_back(
 
     # "Back on" is the day of return: not "until", which may or may not include that day.
     notice = mail.outbox[0].body
-    assert "Your case NB-1001 is with Bob until the person who had it is back on 18 December." in (
+    assert "Your case NB-1001 is with Bob while Alice is away. Alice is back on 18 December." in (
         notice
     )
+
+
+def test_a_swedish_customer_hears_whose_stand_in_has_the_case(organisation, alice, bob):
+    ticket = _case_of(alice, organisation)
+    _go_away(alice, stand_in=bob)
+    mail.outbox.clear()
+
+    actions.hand_to_stand_in(ticket, reason="away")
+
+    assert "Ditt ärende NB-1001 ligger hos Bob medan Alice är borta." in mail.outbox[0].body
