@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from nabar.accounts.models import Agent, Organisation, Strategy, Team
 from nabar.customers.actions import find_or_create_customer, normalise_email, normalise_phone
@@ -885,6 +886,16 @@ def _alert_nobody_available(ticket: Ticket) -> None:
     )
 
 
+def _notice_context(ticket: Ticket) -> dict[str, object]:
+    """What every notice to the customer about their case names: case, owner, link, sender."""
+    return {
+        "ticket": ticket,
+        "organisation": ticket.organisation,
+        "owner_name": _owner_name(ticket),
+        "link": case_link(ticket),
+    }
+
+
 def _tell_customer_new_owner(
     ticket: Ticket,
     *,
@@ -894,16 +905,12 @@ def _tell_customer_new_owner(
     previous_name: str = "",
 ) -> None:
     """A plain-words notice: who has the case now, why, and that nothing must be repeated."""
-    context = {
-        "ticket": ticket,
-        "organisation": ticket.organisation,
-        "owner_name": _owner_name(ticket),
+    context = _notice_context(ticket) | {
         "team_name": ticket.team.name if ticket.team else "",
         "why": why,
         "away": away,
         "away_until": away_until,
         "previous_name": previous_name,
-        "link": case_link(ticket),
     }
     if ticket.owner_id is None:
         # Nobody is free to take it: say so, with the same honest range as the receipt.
@@ -1135,7 +1142,18 @@ def merge_tickets(source: Ticket, *, into: Ticket, agent: Agent) -> Ticket:
         _event(
             target, TicketEvent.Kind.MERGED, agent=agent, source=source.reference, messages=moved
         )
+        # The customer hears which number lives on, so nothing they hold is a dead end.
+        _notify_customer(
+            target,
+            "merged",
+            _notice_context(target) | {"source_reference": source.reference},
+            automatic=False,
+        )
     return target
+
+
+# How much of a split message its notice quotes, so the customer knows which one it was.
+SPLIT_EXCERPT_CHARS = 300
 
 
 def split_message(message: Message, *, agent: Agent) -> Ticket:
@@ -1173,6 +1191,18 @@ def split_message(message: Message, *, agent: Agent) -> Ticket:
         sla.case_opened(new)
         _event(source, TicketEvent.Kind.SPLIT, agent=agent, new=new.reference)
         source.save(update_fields=["updated_at"])
+        # The new case needs its number and link in the customer's hands, or their next
+        # word about this message would land in the old case again.
+        _notify_customer(
+            new,
+            "split",
+            _notice_context(new)
+            | {
+                "source_reference": source.reference,
+                "excerpt": Truncator(message.body.strip()).chars(SPLIT_EXCERPT_CHARS),
+            },
+            automatic=False,
+        )
     return new
 
 
@@ -1202,11 +1232,5 @@ def reannounce_if_later(ticket: Ticket) -> bool:
 
 
 def _send_later_notice(ticket: Ticket, estimate: expected.Estimate) -> None:
-    context = {
-        "ticket": ticket,
-        "organisation": ticket.organisation,
-        "owner_name": _owner_name(ticket),
-        "estimate": estimate,
-        "link": case_link(ticket),
-    }
+    context = _notice_context(ticket) | {"estimate": estimate}
     _notify_customer(ticket, "later", context, automatic=True)

@@ -441,13 +441,25 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         flash.success(
             request,
             _("Merged into %(ref)s, which %(asked)s was merged into; nothing was lost.")
-            % {"ref": target.reference, "asked": into.reference},
+            % {"ref": target.reference, "asked": into.reference}
+            + " "
+            + _customer_told(target),
         )
     else:
         flash.success(
-            request, _("Merged into %(ref)s; nothing was lost.") % {"ref": target.reference}
+            request,
+            _("Merged into %(ref)s; nothing was lost.") % {"ref": target.reference}
+            + " "
+            + _customer_told(target),
         )
     return redirect(target)
+
+
+def _customer_told(ticket: Ticket) -> str:
+    """How the customer learnt of a merge or split: by mail, or on their case page only."""
+    if ticket.requester.primary_email:
+        return _("The customer has been told by e-mail.")
+    return _("The customer has no e-mail address; the notice is on their case page.")
 
 
 def _merge_refusal(code: str, *, ticket: Ticket, into: Ticket) -> str:
@@ -485,7 +497,10 @@ def split(request: HttpRequest, number: int, pk: int) -> HttpResponse:
             else _("Only a message from the customer can be made a case of its own."),
         )
         return redirect(message.ticket)
-    flash.success(request, _("The message is now case %(ref)s.") % {"ref": new.reference})
+    flash.success(
+        request,
+        _("The message is now case %(ref)s.") % {"ref": new.reference} + " " + _customer_told(new),
+    )
     return redirect(new)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from nabar.tickets import actions
@@ -54,6 +55,7 @@ def test_the_confirmation_names_the_case_the_messages_went_to(alice_client, evas
     assert response.redirect_chain[-1][0] == first.get_absolute_url()
     html = response.content.decode()
     assert f"Merged into {first.reference}, which {second.reference} was merged into" in html
+    assert "The customer has been told by e-mail." in html
 
 
 def test_a_case_cannot_be_merged_into_its_own_duplicate(alice_client, evas_cases, alice):
@@ -95,3 +97,24 @@ def test_a_case_already_merged_away_is_not_merged_a_second_time(alice_client, ev
     )
     second.refresh_from_db()
     assert second.merged_into == first
+
+
+def test_the_customer_is_told_which_case_number_lives_on(organisation, alice):
+    first = open_case(organisation, name="Eva", email="eva@example.se", language="en",
+                      body="My invoice is wrong.")  # fmt: skip
+    second = open_case(organisation, name="Eva", email="eva@example.se", language="en",
+                       body="About my invoice again.")  # fmt: skip
+    mail.outbox.clear()
+
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    (notice,) = mail.outbox
+    assert notice.to == ["eva@example.se"]
+    assert first.reference in notice.subject
+    assert (
+        f"Your cases {second.reference} and {first.reference} are about the same matter, so we "
+        f"have joined them: from now on it is all case {first.reference}." in notice.body
+    )
+    assert actions.case_link(first) in notice.body
+    first.refresh_from_db()
+    assert f"from now on it is all case {first.reference}" in first.messages.last().body
