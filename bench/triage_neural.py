@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -148,6 +148,47 @@ def routed(confidence: Any, correct: Any, threshold: float) -> tuple[float, floa
     return float(auto.mean()), float(correct[auto].mean()) if auto.any() else 0.0
 
 
+class Margins(NamedTuple):
+    """One side of a split as the shipped stacking sees it: the word and opening-words SVMs'
+    margins, any further model's scores, each case's length and its true category."""
+
+    word: Any
+    opening: Any
+    extra: list[Any]
+    lengths: Any
+    y: Any
+
+
+def stacked_probabilities(held_in: Any, fy: Any, shown: Any, *, seed: int) -> tuple[Any, Any]:
+    """The shipped stacking's category probabilities: held out inside the fit part (``held_in``,
+    3 folds) and for the cases ``shown``, from a logistic regression fitted on all of it."""
+    combine, _ = T._fit_logistic(held_in, fy, seed=seed)
+    probs = T._softmax_logits(combine(shown))
+    held = T._softmax_logits(T._out_of_fold(held_in, fy, folds=3, seed=seed + 1))
+    return held, probs
+
+
+def stacked_with_checks(fit: Margins, shown: Margins, *, seed: int) -> tuple[Any, float, float]:
+    """The shipped stacking and correctness model over the SVMs and the extra scores: whether
+    each shown case's best category is right, the share routed at 95 % and their precision."""
+    held, probs = stacked_probabilities(
+        np.hstack([fit.word, fit.opening, *fit.extra]),
+        fit.y,
+        np.hstack([shown.word, shown.opening, *shown.extra]),
+        seed=seed,
+    )
+    right = (held.argmax(1) == fit.y).astype(int)
+    checks_o = T._check_features(held, fit.word, fit.opening, fit.lengths)
+    confidence_o = T._sigmoid(T._out_of_fold(checks_o, right, folds=3, seed=seed + 2)[:, 0])
+    check, _ = T._fit_logistic(checks_o, right, seed=seed)
+    threshold = T._threshold_for(confidence_o, right == 1, target_precision=0.95)
+    checks = T._check_features(probs, shown.word, shown.opening, shown.lengths)
+    confidence = T._sigmoid(check(checks)[:, 0])
+    hits = probs.argmax(1) == shown.y
+    share, precision = routed(confidence, hits, threshold)
+    return hits, share, precision
+
+
 def measure(texts: list[str], labels: list[str], seed: int) -> list[tuple[str, dict[str, float]]]:
     train_x, _test_x, train_y, _test_y = train_test_split(
         texts, labels, test_size=0.2, stratify=labels, random_state=seed
@@ -200,29 +241,17 @@ def measure(texts: list[str], labels: list[str], seed: int) -> list[tuple[str, d
     lengths_f = np.array([T._length_of(t) for t in fx])
     lengths_v = np.array([T._length_of(t) for t in vx])
     with threadpool_limits(1):
-        stacked_probs = {}
-        for name, extra_o, extra_v in [("linear", [], []), ("stacked", [lo], [lv])]:
-            combine, _ = T._fit_logistic(np.hstack([word_o, opening_o, *extra_o]), fy, seed=seed)
-            probs_v = T._softmax_logits(combine(np.hstack([word_v, opening_v, *extra_v])))
-            held = T._softmax_logits(
-                T._out_of_fold(np.hstack([word_o, opening_o, *extra_o]), fy, folds=3, seed=seed + 1)
-            )
-            stacked_probs[name] = (held, probs_v)
-            if name == "linear":
-                continue
-            right = (held.argmax(1) == fy).astype(int)
-            checks_o = T._check_features(held, word_o, opening_o, lengths_f)
-            confidence_o = T._sigmoid(T._out_of_fold(checks_o, right, folds=3, seed=seed + 2)[:, 0])
-            check, _ = T._fit_logistic(checks_o, right, seed=seed)
-            threshold = T._threshold_for(confidence_o, right == 1, target_precision=0.95)
-            checks_v = T._check_features(probs_v, word_v, opening_v, lengths_v)
-            confidence_v = T._sigmoid(check(checks_v)[:, 0])
-            hits = probs_v.argmax(1) == vy
-            share, precision = routed(confidence_v, hits, threshold)
-            total = shipped_seconds + fast_seconds + held_out_fast_seconds
-            rows.append(("stacked", {"accuracy": float(hits.mean()), "routed": share,
-                                     "precision": precision, "train_s": total}))  # fmt: skip
-    held_linear, probs_linear = stacked_probs["linear"]
+        held_linear, probs_linear = stacked_probabilities(
+            np.hstack([word_o, opening_o]), fy, np.hstack([word_v, opening_v]), seed=seed
+        )
+        hits, share, precision = stacked_with_checks(
+            Margins(word_o, opening_o, [lo], lengths_f, fy),
+            Margins(word_v, opening_v, [lv], lengths_v, vy),
+            seed=seed,
+        )
+    total = shipped_seconds + fast_seconds + held_out_fast_seconds
+    rows.append(("stacked", {"accuracy": float(hits.mean()), "routed": share,
+                             "precision": precision, "train_s": total}))  # fmt: skip
     mean_o, mean_v = (held_linear + po) / 2, (probs_linear + pn) / 2
     threshold = T._threshold_for(mean_o.max(1), mean_o.argmax(1) == fy, target_precision=0.95)
     hits = mean_v.argmax(1) == vy
