@@ -28,8 +28,6 @@ import argparse
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -39,22 +37,14 @@ from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.venvs import rerun_in  # noqa: E402
+
 VENV = ROOT / "bench" / "out" / "torch-venv"
 PACKAGES = ["torch==2.13.0", "numpy", "scikit-learn", "threadpoolctl"]
 SHARED = Path(os.environ.get("NABAR_SHARED_DIR", ROOT.parent / "shared"))
 ZIP = SHARED / "data" / "it-service-tickets" / "it_service_tickets.zip"
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 OPENING_WORDS = 8
-
-
-def run_in_torch_venv() -> None:
-    """Re-run this script in a virtual environment that has PyTorch, building it once."""
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        base = shutil.which("python3.11") or sys.executable
-        subprocess.run([base, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES], check=True)
-    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
 
 
 try:
@@ -66,7 +56,7 @@ try:
     from torch import nn
 except ImportError:
     if __name__ == "__main__":
-        run_in_torch_venv()
+        rerun_in(VENV, __file__, PACKAGES)
     raise
 
 from nabar.routing import triage as T  # noqa: E402

