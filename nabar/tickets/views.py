@@ -15,7 +15,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,6 +37,7 @@ from nabar.tickets.forms import (
     StatusForm,
     TransferForm,
     availability_words,
+    short_date,
 )
 from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 
@@ -85,7 +85,6 @@ def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> li
     owners = {a.pk: a.name for a in Agent.objects.filter(pk__in=owner_ids).select_related("user")}
     detail_prefix = reverse("tickets:detail", kwargs={"number": 0})[:-2]
     statuses = dict(Ticket.Status.choices)
-    months = {number: str(name) for number, name in MONTHS_3.items()}
     rows = []
     for case in cases:
         due = timezone.localtime(case["due_at"]) if case["due_at"] else None
@@ -98,7 +97,7 @@ def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> li
                 owner=owners.get(case["owner_id"], ""),
                 status=str(statuses.get(case["status"], case["status"])),
                 due_iso=due.isoformat() if due else "",
-                due_text=f"{due.day} {months[due.month]} {due:%H:%M}" if due else "",
+                due_text=f"{short_date(due.date())} {due:%H:%M}" if due else "",
             )
         )
     return rows

@@ -262,6 +262,22 @@ def test_dates_on_a_swedish_case_page_write_the_month_as_swedish_does(alice_clie
     assert "Maj" not in html
 
 
+@pytest.mark.parametrize(("language", "month"), [("en", "7 Dec 14:00"), ("sv", "7 dec 14:00")])
+def test_the_inbox_writes_a_due_month_as_the_readers_language_does(
+    alice_client, organisation, alice, language, month
+):
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(
+        owner=alice, due_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    )
+
+    html = alice_client.get(
+        reverse("tickets:inbox"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert f">{month}</time>" in html
+
+
 def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, alice):
     case = open_case(organisation)
     raise_alert(
