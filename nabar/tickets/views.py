@@ -185,9 +185,16 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "merge_form": MergeForm(),
         "contact_points": contact_points,
+        # The first of each kind, as the reply is mailed to the first e-mail address.
+        "customer_email": _first(contact_points, ContactPoint.Kind.EMAIL),
+        "customer_phone": _first(contact_points, ContactPoint.Kind.PHONE),
         "given_elsewhere": _given_elsewhere(events, contact_points),
         "case_addresses": case_addresses(ticket, thread=thread),
     }
+
+
+def _first(contact_points: list[ContactPoint], kind: str) -> str:
+    return next((point.value for point in contact_points if point.kind == kind), "")
 
 
 def _flag_strangers(thread: list[Message], contact_points: list[ContactPoint]) -> None:

@@ -104,7 +104,7 @@ def test_the_case_page_uses_a_fixed_number_of_queries(
     case = open_case(organisation)
     url = reverse("tickets:detail", kwargs={"number": case.number})
     alice_client.get(url)
-    with django_assert_num_queries(14) as few:
+    with django_assert_num_queries(13) as few:
         alice_client.get(url)
     for i in range(15):
         actions.reply_to_customer(case, agent=alice, body=f"Svar {i}")
@@ -139,6 +139,17 @@ def test_a_reply_from_the_case_page_is_mailed(alice_client, organisation, alice)
     assert "[NB-1001]" in mail.outbox[0].subject
     case.refresh_from_db()
     assert case.status == Ticket.Status.WAITING
+
+
+def test_the_reply_box_says_where_a_reply_goes_when_the_customer_gave_no_e_mail(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation, email="", phone="0701234567")
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "no e-mail address, so nothing is mailed: call them on 0701234567" in html
+    assert "Sent by e-mail" not in html
 
 
 def test_an_empty_reply_is_refused(alice_client, organisation, alice):
