@@ -14,7 +14,17 @@ from nabar.tickets.models import Ticket
 
 
 class ReplyForm(forms.Form):
-    body = MessageField(label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8}))
+    body = MessageField(
+        label=_("Reply to the customer"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": _("Write your reply to the customer."),
+            "max_length": _(
+                "Your message is %(show_value)d characters long; at most %(limit_value)d "
+                "fit. Please shorten it or attach the rest as a file."
+            ),
+        },
+    )
     attachments = AttachmentsField(label=_("Attachments (optional)"))
     status = forms.ChoiceField(
         label=_("Then set the status to"),
@@ -28,6 +38,13 @@ class NoteForm(forms.Form):
     body = MessageField(
         label=_("Internal note (never shown to the customer)"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Write the note."),
+            "max_length": _(
+                "Your note is %(show_value)d characters long; at most %(limit_value)d fit. "
+                "Please shorten it."
+            ),
+        },
     )
 
 

@@ -165,6 +165,9 @@ def test_an_empty_reply_is_refused(alice_client, organisation, alice):
     assert (
         case.messages.filter(direction=Message.Direction.OUTBOUND, written_by="person").count() == 0
     )
+    html = response.content.decode()
+    assert "Write your reply to the customer." in html
+    assert "what your case is about" not in html
 
 
 def test_status_and_owner_can_be_changed_by_a_team_lead(alice_client, organisation, alice, bob):
@@ -318,11 +321,15 @@ def test_an_empty_note_points_its_error_at_the_note_box(alice_client, organisati
     case = open_case(organisation)
 
     response = alice_client.post(
-        reverse("tickets:note", kwargs={"number": case.number}), {"body": ""}
+        reverse("tickets:note", kwargs={"number": case.number}),
+        {"body": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     html = response.content.decode()
     assert response.status_code == 422
+    assert "Write the note." in html
+    assert "what your case is about" not in html
     assert 'href="#note_body"' in html
     assert re.search(r'<textarea[^>]*id="note_body"[^>]*aria-invalid="true"', html) or re.search(
         r'<textarea[^>]*aria-invalid="true"[^>]*id="note_body"', html
