@@ -317,6 +317,21 @@ def test_every_id_on_the_case_page_is_unique(alice_client, organisation):
     assert '<label for="note_body">' in html
 
 
+def test_an_internal_note_names_no_channel_it_came_through(alice_client, organisation, alice):
+    from nabar.tickets import actions
+
+    case = open_case(organisation, email="", phone="0701234567")
+    Ticket.objects.filter(pk=case.pk).update(channel="phone")
+    case.messages.update(channel="phone")
+    actions.add_note(case, agent=alice, body="Ringde kunden.")
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    note = html[html.index("Internal note, not shown") : html.index("Ringde kunden.")]
+    assert 'class="channel"' not in note
+    assert "Web form" not in html
+
+
 def test_an_empty_note_points_its_error_at_the_note_box(alice_client, organisation):
     case = open_case(organisation)
 
