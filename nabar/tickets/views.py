@@ -349,7 +349,9 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
         )
     except actions.TransferRefused as refused:
         if refused.code == "unavailable" and refused.person is not None:
-            form.add_error("to_owner", _unavailable(refused.person, refused.stand_in))
+            form.add_error(
+                "to_owner", _unavailable(refused.person, refused.stand_in, owner_id=ticket.owner_id)
+            )
         else:
             form.add_error(None, str(TRANSFER_REFUSALS[refused.code]))
         return _invalid(request, ticket, transfer_form=form)
@@ -375,9 +377,16 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
     return redirect(ticket)
 
 
-def _unavailable(person: Agent, stand_in: Agent | None) -> str:
-    """Why a hand-over to ``person`` is refused, naming who can take it instead."""
+def _unavailable(person: Agent, stand_in: Agent | None, *, owner_id: int | None) -> str:
+    """Why a hand-over to ``person`` is refused, naming who can take it instead (not the stand-in
+    when the stand-in is who has the case now: nobody hands a case to themselves)."""
     values = {"name": person.name, "availability": availability_words(person)}
+    if stand_in is not None and stand_in.pk == owner_id:
+        return _(
+            "%(name)s cannot take the case now (%(availability)s), and %(stand_in)s, who stands "
+            "in for them, has it already. Keep it there, or hand it to someone else or to the "
+            "team."
+        ) % {**values, "stand_in": stand_in.name}
     if stand_in is not None:
         return _(
             "%(name)s cannot take the case now (%(availability)s). %(stand_in)s stands in for "
