@@ -323,6 +323,23 @@ def test_working_hours_that_cannot_be_read_are_explained_and_kept(
     assert alice.working_hours == {}
 
 
+def test_a_back_on_day_already_past_is_refused_and_kept(alice_client, alice):
+    with time_machine.travel("2026-12-07 09:00 +01:00", tick=False):
+        response = alice_client.post(
+            reverse("accounts:me"),
+            {"availability": "away", "back_on": "2026-12-06"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "The day you are back has already passed." in page
+    assert 'value="2026-12-06"' in page
+    alice.refresh_from_db()
+    assert alice.back_on is None
+    assert alice.availability == Agent.Availability.AVAILABLE
+
+
 def test_a_bad_language_code_is_explained(alice_client):
     response = alice_client.post(
         reverse("accounts:me"),
