@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django import forms
@@ -157,11 +158,23 @@ class CategoryForm(forms.Form):
     category = forms.CharField(label=_("Category"), max_length=80)
 
 
+# A case as agents write it: "NB-1009" as on every page and mail, or just "1009".
+CASE_NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
+
+
 class MergeForm(forms.Form):
-    into = forms.IntegerField(
+    # Text, not a number field: a browser refuses to let "NB-1009" be typed into a number.
+    into = forms.CharField(
         label=_("Merge into case number"),
-        min_value=1,
+        max_length=20,
         help_text=_(
             "A case of the same customer; this case is closed and its messages move there."
         ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def clean_into(self) -> int:
+        match = CASE_NUMBER_RE.match(self.cleaned_data["into"].strip())
+        if not match or int(match.group(1)) < 1:
+            raise forms.ValidationError(_("Write the case number, e.g. NB-1009 or 1009."))
+        return int(match.group(1))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from nabar.mail import delivery, display
 from nabar.mail.models import InboundEmail
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
+    CASE_NUMBER_RE,
     CategoryForm,
     MergeForm,
     NoteForm,
@@ -44,12 +44,11 @@ from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
 INBOX_COLUMNS = ("number", "subject", "status", "due_at", "requester_id", "owner_id")
-NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
 
 
 def _search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     query = query.strip()
-    match = NUMBER_RE.match(query)
+    match = CASE_NUMBER_RE.match(query)
     if match:
         return queryset.filter(number=int(match.group(1)))
     return queryset.filter(

@@ -56,6 +56,42 @@ def test_the_confirmation_names_the_case_the_messages_went_to(alice_client, evas
     assert f"Merged into {first.reference}, which {second.reference} was merged into" in html
 
 
+@pytest.mark.parametrize("typed", ["reference", "number", "lower case"])
+def test_the_case_to_merge_into_may_be_written_as_on_the_page(
+    alice_client, evas_cases, alice, typed
+):
+    first, second, _third = evas_cases
+    into = {
+        "reference": second.reference,
+        "number": str(second.number),
+        "lower case": f" {second.reference.lower()} ",
+    }[typed]
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": first.number}), {"into": into}
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.merged_into == second
+
+
+def test_a_case_number_that_is_not_one_is_explained_and_kept(alice_client, evas_cases):
+    first = evas_cases[0]
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": first.number}),
+        {"into": "Eva's other case"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Write the case number, e.g. NB-1009 or 1009." in html
+    assert 'value="Eva&#x27;s other case"' in html
+    assert 'type="number"' not in html
+
+
 def test_a_case_cannot_be_merged_into_its_own_duplicate(alice_client, evas_cases, alice):
     first, second, _third = evas_cases
     actions.merge_tickets(second, into=first, agent=alice)
