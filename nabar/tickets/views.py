@@ -55,7 +55,9 @@ def _search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
         Q(subject__icontains=query)
         | Q(requester__name__icontains=query)
         | Q(requester__contact_points__value__icontains=query)
-        | Q(messages__body__icontains=query)
+        # Only what people wrote: every automatic receipt says "automatically" and names the
+        # owner, so searching "Tom" or "Alice" would otherwise find nearly every case.
+        | Q(messages__body__icontains=query, messages__written_by=Message.WrittenBy.PERSON)
     ).distinct()
 
 

@@ -73,6 +73,17 @@ def test_search_finds_a_case_by_number_name_email_or_text(alice_client, organisa
     assert other.reference not in html
 
 
+def test_search_leaves_out_words_only_an_automatic_receipt_wrote(alice_client, organisation, alice):
+    tom = open_case(organisation, name="Tom Reed", email="tom@example.com", body="Routern")
+    other = open_case(organisation, name="Zed", email="zed@example.se", body="Fakturan")
+    assert other.messages.filter(written_by="automation", body__icontains="tom").exists()
+
+    html = alice_client.get(reverse("tickets:inbox"), {"q": "Tom"}).content.decode()
+
+    assert tom.reference in html
+    assert other.reference not in html
+
+
 def test_an_empty_search_result_says_what_to_try(alice_client, organisation, alice):
     html = alice_client.get(
         reverse("tickets:inbox"), {"q": "ingenting"}, HTTP_ACCEPT_LANGUAGE="en"
