@@ -45,6 +45,16 @@ def hours(value: float | None) -> str:
     return _("%(n)s h") % {"n": number_format(value, 1)}
 
 
+@register.filter
+def day(value: date | None, fmt: str = "j F Y") -> str:
+    """A day as people write it: "7 December 2026", "7 december 2026" (never 2026-12-07)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return day_words(value, fmt)
+
+
 def day_words(day: date, fmt: str) -> str:
     """A day in the active language: "l j F" gives "Monday 7 December", "måndag 7 december"."""
     return _day(day, fmt, translation.get_language() or "")
