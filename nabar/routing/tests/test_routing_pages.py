@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -321,6 +322,23 @@ def test_working_hours_that_cannot_be_read_are_explained_and_kept(
     assert 'value="weekdays 8-17"' in page  # what was typed is kept
     alice.refresh_from_db()
     assert alice.working_hours == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("routing:rule_new", ["Do not change"]),
+        ("routing:team_new", ["No team lead"]),
+        ("routing:settings", ["No default team", "None: the other rules decide"]),
+        ("routing:urgency_new", ["Choose a priority"]),
+    ],
+)
+def test_an_empty_choice_in_the_settings_says_what_it_means(dave_client, url, words):
+    html = dave_client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "---------" not in html
+    for word in words:
+        assert re.search(f'<option value=""( selected)?>{word}</option>', html)
 
 
 def test_a_back_on_day_already_past_is_refused_and_kept(alice_client, alice):
