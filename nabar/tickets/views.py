@@ -247,11 +247,30 @@ def _invalid(request: HttpRequest, ticket: Ticket, **forms: object) -> HttpRespo
     return render(request, "tickets/detail.html", context, status=422)
 
 
+def _merged_meanwhile(
+    request: HttpRequest, ticket: Ticket, name: str, form: ReplyForm | NoteForm
+) -> HttpResponse | None:
+    """A reply or note sent from a case merged away while it was written: the page of the case
+    it lives on in, with the text kept in its box there (None for a case not merged)."""
+    if ticket.merged_into_id is None:
+        return None
+    live = access.get_ticket_for(request.user, actions.surviving_case(ticket).number)
+    form.is_valid()
+    form.add_error(
+        None,
+        _("%(ref)s was merged into %(live)s while you wrote. Your text is kept here: send it now.")
+        % {"ref": ticket.reference, "live": live.reference},
+    )
+    return _invalid(request, live, **{name: form})
+
+
 @require_POST
 @login_required
 def reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
+    if moved := _merged_meanwhile(request, ticket, "reply_form", form):
+        return moved
     if not form.is_valid():
         return _invalid(request, ticket, reply_form=form)
     actions.reply_to_customer(
@@ -270,6 +289,8 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 def note(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
     form = NoteForm(request.POST, auto_id=NOTE_IDS)
+    if moved := _merged_meanwhile(request, ticket, "note_form", form):
+        return moved
     if not form.is_valid():
         return _invalid(request, ticket, note_form=form)
     actions.add_note(ticket, agent=access.agent_for(request.user), body=form.cleaned_data["body"])

@@ -131,3 +131,41 @@ def test_a_case_already_merged_away_is_not_merged_a_second_time(alice_client, ev
     )
     second.refresh_from_db()
     assert second.merged_into == first
+
+
+def test_a_merged_case_page_points_to_the_live_case_and_offers_no_reply(
+    alice_client, evas_cases, alice
+):
+    first, second, _third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    html = alice_client.get(second.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f"The messages of this case are now in {first.reference}: answer there." in html
+    assert reverse("tickets:reply", kwargs={"number": second.number}) not in html
+    assert reverse("tickets:transfer", kwargs={"number": second.number}) not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "box"), [("tickets:reply", "id_body"), ("tickets:note", "note_body")]
+)
+def test_a_text_written_on_a_case_merged_meanwhile_is_kept_on_the_live_case(
+    alice_client, evas_cases, alice, url, box
+):
+    first, second, _third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+    messages_before = Message.objects.count()
+
+    response = alice_client.post(
+        reverse(url, kwargs={"number": second.number}),
+        {"body": "Hej Eva, fakturan är krediterad."},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert Message.objects.count() == messages_before
+    assert f"{second.reference} was merged into {first.reference} while you wrote." in html
+    assert "Hej Eva, fakturan är krediterad.</textarea>" in html
+    assert f'action="{reverse(url, kwargs={"number": first.number})}' in html
+    assert f'id="{box}"' in html
