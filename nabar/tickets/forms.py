@@ -65,6 +65,9 @@ class OwnerForm(forms.Form):
         field.queryset = Agent.objects.filter(
             organisation_id=organisation_id, is_active=True
         ).select_related("user")
+        if not self.initial.get("owner"):
+            # A case in the queue: the list must not seem to name an owner it does not have.
+            field.empty_label = _("Choose a person")
 
 
 class SearchForm(forms.Form):

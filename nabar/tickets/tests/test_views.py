@@ -213,6 +213,18 @@ def test_a_case_of_another_organisation_is_not_found(alice_client, organisation,
     )
 
 
+def test_a_queued_cases_owner_list_names_nobody_as_its_owner(alice_client, organisation, alice):
+    Team.objects.filter(pk=organisation.default_team_id).update(lead=alice)
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(owner=None)
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    owners = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
+    assert '<option value="" selected>Choose a person</option>' in owners
+    assert "selected>Alice" not in owners
+
+
 def test_an_agent_cannot_give_a_case_to_someone_in_another_organisation(
     alice_client, organisation, alice
 ):
