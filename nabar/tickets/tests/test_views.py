@@ -225,6 +225,18 @@ def test_a_queued_cases_owner_list_names_nobody_as_its_owner(alice_client, organ
     assert "selected>Alice" not in owners
 
 
+def test_a_case_number_that_does_not_exist_sends_an_agent_back_to_the_inbox(alice_client):
+    response = alice_client.get(
+        reverse("tickets:detail", kwargs={"number": 99999}), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Check the case number, or search for the case in the inbox." in html
+    assert f'href="{reverse("tickets:inbox")}"' in html
+    assert "Links to cases are long and unguessable" not in html
+
+
 def test_an_agent_cannot_give_a_case_to_someone_in_another_organisation(
     alice_client, organisation, alice
 ):
