@@ -128,6 +128,28 @@ def test_a_hand_over_to_someone_off_without_a_stand_in_is_refused(organisation, 
     assert ticket.handoff_count == 0
 
 
+def test_the_timeline_says_who_handed_their_own_case_to_whom(
+    alice_client, organisation, alice, dave
+):
+    ticket = _case_of(alice, organisation)
+    actions.transfer_ticket(ticket, agent=alice, note="Till dig.", to_owner=dave)
+
+    html = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Alice handed the case to Dave" in html
+    assert "handed the case from Alice" not in html
+
+
+def test_the_timeline_names_the_owner_a_lead_took_a_case_from(client, organisation, alice, dave):
+    ticket = _case_of(alice, organisation)
+    actions.transfer_ticket(ticket, agent=dave, note="Jag tar den.", to_owner=dave)
+    client.force_login(dave.user)
+
+    html = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Dave handed the case from Alice to Dave" in html
+
+
 # 2. Taking a case back from the team queue, and the limit of hand-overs
 
 
