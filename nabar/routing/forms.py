@@ -261,11 +261,12 @@ class UrgencyForm(forms.ModelForm):
         fields = ["label_sv", "label_en", "key", "patterns", "priority", "is_active"]
         widgets = {"patterns": forms.Textarea(attrs={"rows": 10})}
         error_messages = {
+            "patterns": {"required": _("Give at least one word or phrase.")},
             "key": {
                 "invalid": _(
                     "Use only the letters a–z, digits, - and _, without spaces, e.g. stolen-card."
                 )
-            }
+            },
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -341,6 +341,19 @@ def test_an_empty_choice_in_the_settings_says_what_it_means(dave_client, url, wo
         assert re.search(f'<option value=""( selected)?>{word}</option>', html)
 
 
+def test_an_urgency_rule_without_words_says_what_is_missing(dave_client):
+    response = dave_client.post(
+        reverse("routing:urgency_new"),
+        {"label_sv": "Stulet kort", "label_en": "Stolen card", "key": "stolen-card"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Give at least one word or phrase." in html
+    assert "Words and phrases: This field is required." not in html
+
+
 def test_a_back_on_day_already_past_is_refused_and_kept(alice_client, alice):
     with time_machine.travel("2026-12-07 09:00 +01:00", tick=False):
         response = alice_client.post(
