@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from nabar.accounts.models import Agent, Organisation
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.contact.views import serve_attachment
 from nabar.customers.actions import normalise_email
 from nabar.customers.models import ContactPoint, Customer
@@ -113,7 +113,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data.get("q") or ""
     base = Ticket.objects.filter(organisation_id=agent.organisation_id)
     open_cases = base.open()
-    team_ids = list(agent.teams.values_list("pk", flat=True))
+    # The teams the agent works in, and those they lead: a lead is alerted about their queue.
+    team_ids = list(
+        Team.objects.filter(Q(agents=agent) | Q(lead=agent)).values_list("pk", flat=True).distinct()
+    )
     views = {
         "mine": open_cases.filter(owner=agent),
         "team": open_cases.filter(owner__isnull=True, team_id__in=team_ids),

@@ -92,6 +92,19 @@ def test_an_empty_search_result_says_what_to_try(alice_client, organisation, ali
     assert "No case matches your search" in html
 
 
+def test_a_team_lead_sees_the_queue_of_a_team_they_lead_but_do_not_work_in(
+    client, organisation, alice, dave
+):
+    billing = Team.objects.create(organisation=organisation, name="Fakturor", lead=dave)
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(owner=None, team=billing)
+    client.force_login(dave.user)
+
+    html = client.get(reverse("tickets:inbox"), {"view": "team"}).content.decode()
+
+    assert case.reference in html
+
+
 def test_the_inbox_uses_the_same_number_of_queries_for_10_or_40_cases(
     alice_client, organisation, alice, django_assert_num_queries
 ):
