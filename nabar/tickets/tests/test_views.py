@@ -340,6 +340,18 @@ def test_the_inbox_writes_a_due_month_as_the_readers_language_does(
     assert f">{month}</time>" in html
 
 
+def test_the_reply_time_told_to_the_customer_names_its_day_once(alice_client, organisation):
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(
+        expected_reply_from=datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+        expected_reply_until=datetime(2026, 12, 7, 11, 0, tzinfo=UTC),
+    )
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "<dd>7 Dec 10:00–12:00</dd>" in html
+
+
 def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, alice):
     case = open_case(organisation)
     raise_alert(
