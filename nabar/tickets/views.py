@@ -283,7 +283,16 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         attachments=form.cleaned_data["attachments"],
         status=form.cleaned_data["status"] or None,
     )
-    flash.success(request, _("Your reply was sent to the customer."))
+    if ticket.requester.primary_email:
+        flash.success(request, _("Your reply was sent to the customer."))
+    else:
+        flash.success(
+            request,
+            _(
+                "Your reply is saved and shown on the customer's case page. Nothing was mailed: "
+                "the customer gave no e-mail address."
+            ),
+        )
     return redirect(ticket)
 
 

@@ -176,6 +176,25 @@ def test_the_reply_box_says_where_a_reply_goes_when_the_customer_gave_no_e_mail(
     assert "Sent by e-mail" not in html
 
 
+def test_a_reply_to_a_customer_without_e_mail_is_not_said_to_be_sent(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation, email="", phone="0701234567")
+    mail.outbox.clear()
+
+    response = alice_client.post(
+        reverse("tickets:reply", kwargs={"number": case.number}),
+        {"body": "Jag ringde dig, allt är ordnat."},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert mail.outbox == []
+    assert "Your reply was sent to the customer." not in html
+    assert "Nothing was mailed: the customer gave no e-mail address." in html
+
+
 def test_an_empty_reply_is_refused(alice_client, organisation, alice):
     case = open_case(organisation)
 
