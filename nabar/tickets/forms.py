@@ -157,6 +157,10 @@ class TransferForm(forms.Form):
         return data
 
 
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
+
+
 class CategoryForm(forms.Form):
     category = forms.CharField(label=_("Category"), max_length=80)
 

@@ -32,6 +32,7 @@ from nabar.tickets.forms import (
     MergeForm,
     NoteForm,
     OwnerForm,
+    PriorityForm,
     ReplyForm,
     SearchForm,
     StatusForm,
@@ -154,6 +155,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # error's link, on its own field.
 NOTE_IDS = "note_%s"
 STATUS_IDS = "status_%s"
+PRIORITY_IDS = "priority_%s"
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
@@ -187,6 +189,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "can_split": len(from_customer) > 1,
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id=PRIORITY_IDS),
         "merge_form": MergeForm(),
         "contact_points": contact_points,
         # The first of each kind, as the reply is mailed to the first e-mail address.
@@ -467,6 +470,20 @@ def category(request: HttpRequest, number: int) -> HttpResponse:
     flash.success(request, _("Category saved."))
     target = request.POST.get("next", "")
     return redirect(target if target == reverse("routing:triage") else ticket.get_absolute_url())
+
+
+@require_POST
+@login_required
+def priority(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = PriorityForm(request.POST, auto_id=PRIORITY_IDS)
+    if not form.is_valid():
+        return _invalid(request, ticket, priority_form=form)
+    actions.set_priority(
+        ticket, agent=access.agent_for(request.user), priority=form.cleaned_data["priority"]
+    )
+    flash.success(request, _("Priority changed."))
+    return redirect(ticket)
 
 
 @require_POST

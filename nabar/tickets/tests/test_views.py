@@ -228,6 +228,42 @@ def test_status_and_owner_can_be_changed_by_a_team_lead(alice_client, organisati
     assert case.owner_id == new_owner.pk
 
 
+def test_an_agent_corrects_the_priority_and_the_timeline_names_both(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation)
+    Ticket.objects.filter(pk=case.pk).update(priority=Ticket.Priority.URGENT)
+
+    response = alice_client.post(
+        reverse("tickets:priority", kwargs={"number": case.number}),
+        {"priority": "normal"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    case.refresh_from_db()
+    assert case.priority == Ticket.Priority.NORMAL
+    html = response.content.decode()
+    assert "Alice changed the priority from “Urgent” to “Normal”" in html
+    assert '<option value="normal" selected>Normal</option>' in html
+
+
+def test_a_priority_that_is_not_one_is_refused(alice_client, organisation, alice):
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:priority", kwargs={"number": case.number}), {"priority": "asap"}
+    )
+
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.priority == Ticket.Priority.NORMAL
+    html = response.content.decode()
+    assert re.search(r'<select[^>]*aria-invalid="true"[^>]*id="priority_priority"', html) or (
+        re.search(r'<select[^>]*id="priority_priority"[^>]*aria-invalid="true"', html)
+    )
+
+
 def test_a_case_of_another_organisation_is_not_found(alice_client, organisation, alice):
     other = Organisation.objects.create(name="Annat", slug="annat", email_address="a@annat.example")
     from nabar.conftest import make_agent
