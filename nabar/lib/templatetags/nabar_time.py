@@ -8,7 +8,7 @@ from functools import lru_cache
 from django import template
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -27,6 +27,19 @@ def when(value: datetime | None) -> str:
         return _("%(time)s tomorrow") % {"time": clock}
     day = day_words(local.date(), "l j F")
     return _("%(time)s on %(day)s") % {"day": day, "time": clock}
+
+
+@register.filter
+def moment(value: str) -> str:
+    """A time stored as ISO text ("2026-12-07T09:00:00+00:00") as "7 Dec 10:00" in the reader's
+    language and the local time zone; text that is not a time is shown as it is."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or ""
+    if timezone.is_naive(parsed):
+        return value
+    return date_format(timezone.localtime(parsed), get_format("SHORT_DATETIME_FORMAT"))
 
 
 @register.filter

@@ -407,6 +407,20 @@ def test_the_reply_time_told_to_the_customer_names_its_day_once(alice_client, or
     assert "<dd>7 Dec 10:00–12:00</dd>" in html
 
 
+def test_the_timeline_says_which_reply_time_was_announced(alice_client, organisation):
+    case = open_case(organisation)
+    event = case.events.get(kind="estimate")
+    event.data = event.data | {
+        "likely": "2026-12-07T09:00:00+00:00",
+        "latest": "2026-12-07T11:00:00+00:00",
+    }
+    event.save()
+
+    html = alice_client.get(case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Expected reply announced: most likely by 7 Dec 10:00, at the latest 7 Dec 12:00" in html
+
+
 def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, alice):
     case = open_case(organisation)
     raise_alert(
