@@ -24,3 +24,29 @@ def test_every_input_on_a_staff_form_page_is_styled(client, dave, url):
 
     assert types
     assert sorted(t for t in types if f"input[type={t}]" not in css) == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_forms_beside_a_case_are_set_apart(live_server, organisation, dave):
+    from nabar.conftest import PASSWORD
+    from nabar.tests.browser import launch
+    from nabar.tickets.tests.factories import open_case
+
+    case = open_case(organisation)
+    for browser in launch():
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(f"{live_server.url}{reverse('accounts:login')}")
+        page.fill("input[name=username]", "dave")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{live_server.url}{case.get_absolute_url()}")
+
+        # Each form's button stands clear of the next form's label, not against it.
+        gaps = page.evaluate(
+            """() => [...document.querySelectorAll('aside > form, aside > section > form')].map(
+                f => parseFloat(getComputedStyle(f).marginBottom))"""
+        )
+
+        assert len(gaps) >= 4
+        assert min(gaps) >= 16
