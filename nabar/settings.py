@@ -155,6 +155,8 @@ TASKS = {
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "nabar" / "locale"]
+# The language a person chose is kept for a year, not only until the browser closes.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 FORMAT_MODULE_PATH = ["nabar.formats"]
 TIME_ZONE = env_str("NABAR_TIME_ZONE", "Europe/Stockholm")
 USE_I18N = True

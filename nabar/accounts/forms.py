@@ -1,6 +1,8 @@
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.hours import HoursError, parse_week
@@ -57,6 +59,15 @@ class ProfileForm(forms.Form):
             .exclude(pk=agent.pk)
             .select_related("user")
         )
+
+    def clean_back_on(self) -> datetime.date | None:
+        """A day already past would tell customers the person is back when they are not."""
+        back_on: datetime.date | None = self.cleaned_data.get("back_on")
+        if back_on is not None and back_on < timezone.localdate():
+            raise forms.ValidationError(
+                _("The day you are back has already passed. Choose today or a later day.")
+            )
+        return back_on
 
     def clean_languages(self) -> list[str]:
         codes = _codes(self.cleaned_data.get("languages") or "")

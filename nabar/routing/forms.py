@@ -52,10 +52,16 @@ def _coded_value(field: str, value: str) -> tuple[str, list[str]]:
 class RuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     set_team = forms.ModelChoiceField(
-        label=_("Send to team"), queryset=Team.objects.none(), required=False
+        label=_("Send to team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("Do not change"),
     )
     set_owner = forms.ModelChoiceField(
-        label=_("Give to"), queryset=Agent.objects.none(), required=False
+        label=_("Give to"),
+        queryset=Agent.objects.none(),
+        required=False,
+        empty_label=_("Do not change"),
     )
     set_priority = forms.ChoiceField(
         label=_("Set priority"),
@@ -187,7 +193,10 @@ class RuleForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     lead = forms.ModelChoiceField(
-        label=_("Team lead"), queryset=Agent.objects.none(), required=False
+        label=_("Team lead"),
+        queryset=Agent.objects.none(),
+        required=False,
+        empty_label=_("No team lead"),
     )
     skills = forms.CharField(
         label=_("Skills"),
@@ -220,10 +229,15 @@ class OrganisationRoutingForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("default_team", "language_fallback_team"):
+        empty_labels = {
+            "default_team": _("No default team"),
+            "language_fallback_team": _("None: the other rules decide"),
+        }
+        for name, empty_label in empty_labels.items():
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = Team.objects.filter(organisation=self.instance)
+            field.empty_label = empty_label
 
 
 class ReportForm(forms.Form):
@@ -247,12 +261,19 @@ class UrgencyForm(forms.ModelForm):
         fields = ["label_sv", "label_en", "key", "patterns", "priority", "is_active"]
         widgets = {"patterns": forms.Textarea(attrs={"rows": 10})}
         error_messages = {
+            "patterns": {"required": _("Give at least one word or phrase.")},
             "key": {
                 "invalid": _(
                     "Use only the letters a–z, digits, - and _, without spaces, e.g. stolen-card."
                 )
-            }
+            },
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        priority = self.fields["priority"]
+        assert isinstance(priority, forms.ChoiceField)
+        priority.choices = [("", _("Choose a priority")), *UrgencyWords.Priority.choices]
 
     def clean_patterns(self) -> str:
         lines = [

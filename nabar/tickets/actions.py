@@ -1081,6 +1081,20 @@ class MergeRefused(ValueError):
     """A merge that would lose track of messages: see ``merge_tickets``."""
 
 
+def set_priority(ticket: Ticket, *, agent: Agent, priority: str) -> Ticket:
+    """A person corrects the priority triage or a rule gave; the service targets set when the
+    case was opened stay as they were."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        old = ticket.priority
+        if old == priority:
+            return ticket
+        ticket.priority = priority
+        ticket.save(update_fields=["priority", "updated_at"])
+        _event(ticket, TicketEvent.Kind.PRIORITY, agent=agent, old=old, new=priority)
+    return ticket
+
+
 def surviving_case(ticket: Ticket) -> Ticket:
     """The case that holds what was written on ``ticket``: itself, or where it was merged into.
 

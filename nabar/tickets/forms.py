@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django import forms
@@ -14,7 +15,17 @@ from nabar.tickets.models import Ticket
 
 
 class ReplyForm(forms.Form):
-    body = MessageField(label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 8}))
+    body = MessageField(
+        label=_("Reply to the customer"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": _("Write your reply to the customer."),
+            "max_length": _(
+                "Your message is %(show_value)d characters long; at most %(limit_value)d "
+                "fit. Please shorten it or attach the rest as a file."
+            ),
+        },
+    )
     attachments = AttachmentsField(label=_("Attachments (optional)"))
     status = forms.ChoiceField(
         label=_("Then set the status to"),
@@ -28,6 +39,13 @@ class NoteForm(forms.Form):
     body = MessageField(
         label=_("Internal note (never shown to the customer)"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Write the note."),
+            "max_length": _(
+                "Your note is %(show_value)d characters long; at most %(limit_value)d fit. "
+                "Please shorten it."
+            ),
+        },
     )
 
 
@@ -47,6 +65,9 @@ class OwnerForm(forms.Form):
         field.queryset = Agent.objects.filter(
             organisation_id=organisation_id, is_active=True
         ).select_related("user")
+        if not self.initial.get("owner"):
+            # A case in the queue: the list must not seem to name an owner it does not have.
+            field.empty_label = _("Choose a person")
 
 
 class SearchForm(forms.Form):
@@ -136,15 +157,31 @@ class TransferForm(forms.Form):
         return data
 
 
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
+
+
 class CategoryForm(forms.Form):
     category = forms.CharField(label=_("Category"), max_length=80)
 
 
+# A case as agents write it: "NB-1009" as on every page and mail, or just "1009".
+CASE_NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
+
+
 class MergeForm(forms.Form):
-    into = forms.IntegerField(
+    # Text, not a number field: a browser refuses to let "NB-1009" be typed into a number.
+    into = forms.CharField(
         label=_("Merge into case number"),
-        min_value=1,
+        max_length=20,
         help_text=_(
             "A case of the same customer; this case is closed and its messages move there."
         ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def clean_into(self) -> int:
+        match = CASE_NUMBER_RE.match(self.cleaned_data["into"].strip())
+        if not match or int(match.group(1)) < 1:
+            raise forms.ValidationError(_("Write the case number, e.g. NB-1009 or 1009."))
+        return int(match.group(1))

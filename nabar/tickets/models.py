@@ -279,6 +279,7 @@ class TicketEvent(models.Model):
         ROUTED = "routed", _("Routed")
         TRANSFERRED = "transferred", _("Handed over")
         CATEGORY = "category", _("Category set")
+        PRIORITY = "priority", _("Priority changed")
         URGENT = "urgent", _("Marked urgent")
         MERGED = "merged", _("Cases merged")
         SPLIT = "split", _("Message split into a new case")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +14,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from nabar.accounts.models import Agent, Organisation
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.contact.views import serve_attachment
 from nabar.customers.actions import normalise_email
 from nabar.customers.models import ContactPoint, Customer
@@ -29,34 +27,38 @@ from nabar.mail import delivery, display
 from nabar.mail.models import InboundEmail
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
+    CASE_NUMBER_RE,
     CategoryForm,
     MergeForm,
     NoteForm,
     OwnerForm,
+    PriorityForm,
     ReplyForm,
     SearchForm,
     StatusForm,
     TransferForm,
     availability_words,
+    short_date,
 )
 from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 
 INBOX_PAGE_SIZE = 50
 # The columns the inbox shows; loading only these keeps a page of 50 cases cheap.
 INBOX_COLUMNS = ("number", "subject", "status", "due_at", "requester_id", "owner_id")
-NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-)?(\d{1,9})$")
 
 
 def _search(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     query = query.strip()
-    match = NUMBER_RE.match(query)
+    match = CASE_NUMBER_RE.match(query)
     if match:
         return queryset.filter(number=int(match.group(1)))
     return queryset.filter(
         Q(subject__icontains=query)
         | Q(requester__name__icontains=query)
         | Q(requester__contact_points__value__icontains=query)
-        | Q(messages__body__icontains=query)
+        # Only what people wrote: every automatic receipt says "automatically" and names the
+        # owner, so searching "Tom" or "Alice" would otherwise find nearly every case.
+        | Q(messages__body__icontains=query, messages__written_by=Message.WrittenBy.PERSON)
     ).distinct()
 
 
@@ -85,7 +87,6 @@ def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> li
     owners = {a.pk: a.name for a in Agent.objects.filter(pk__in=owner_ids).select_related("user")}
     detail_prefix = reverse("tickets:detail", kwargs={"number": 0})[:-2]
     statuses = dict(Ticket.Status.choices)
-    months = {number: str(name) for number, name in MONTHS_3.items()}
     rows = []
     for case in cases:
         due = timezone.localtime(case["due_at"]) if case["due_at"] else None
@@ -98,7 +99,7 @@ def inbox_rows(cases: list[dict[str, Any]], *, organisation: Organisation) -> li
                 owner=owners.get(case["owner_id"], ""),
                 status=str(statuses.get(case["status"], case["status"])),
                 due_iso=due.isoformat() if due else "",
-                due_text=f"{due.day} {months[due.month]} {due:%H:%M}" if due else "",
+                due_text=f"{short_date(due.date())} {due:%H:%M}" if due else "",
             )
         )
     return rows
@@ -113,7 +114,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data.get("q") or ""
     base = Ticket.objects.filter(organisation_id=agent.organisation_id)
     open_cases = base.open()
-    team_ids = list(agent.teams.values_list("pk", flat=True))
+    # The teams the agent works in, and those they lead: a lead is alerted about their queue.
+    team_ids = list(
+        Team.objects.filter(Q(agents=agent) | Q(lead=agent)).values_list("pk", flat=True).distinct()
+    )
     views = {
         "mine": open_cases.filter(owner=agent),
         "team": open_cases.filter(owner__isnull=True, team_id__in=team_ids),
@@ -151,6 +155,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # error's link, on its own field.
 NOTE_IDS = "note_%s"
 STATUS_IDS = "status_%s"
+PRIORITY_IDS = "priority_%s"
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
@@ -184,11 +189,19 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "can_split": len(from_customer) > 1,
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id=PRIORITY_IDS),
         "merge_form": MergeForm(),
         "contact_points": contact_points,
+        # The first of each kind, as the reply is mailed to the first e-mail address.
+        "customer_email": _first(contact_points, ContactPoint.Kind.EMAIL),
+        "customer_phone": _first(contact_points, ContactPoint.Kind.PHONE),
         "given_elsewhere": _given_elsewhere(events, contact_points),
         "case_addresses": case_addresses(ticket, thread=thread),
     }
+
+
+def _first(contact_points: list[ContactPoint], kind: str) -> str:
+    return next((point.value for point in contact_points if point.kind == kind), "")
 
 
 def _flag_strangers(thread: list[Message], contact_points: list[ContactPoint]) -> None:
@@ -240,11 +253,30 @@ def _invalid(request: HttpRequest, ticket: Ticket, **forms: object) -> HttpRespo
     return render(request, "tickets/detail.html", context, status=422)
 
 
+def _merged_meanwhile(
+    request: HttpRequest, ticket: Ticket, name: str, form: ReplyForm | NoteForm
+) -> HttpResponse | None:
+    """A reply or note sent from a case merged away while it was written: the page of the case
+    it lives on in, with the text kept in its box there (None for a case not merged)."""
+    if ticket.merged_into_id is None:
+        return None
+    live = access.get_ticket_for(request.user, actions.surviving_case(ticket).number)
+    form.is_valid()
+    form.add_error(
+        None,
+        _("%(ref)s was merged into %(live)s while you wrote. Your text is kept here: send it now.")
+        % {"ref": ticket.reference, "live": live.reference},
+    )
+    return _invalid(request, live, **{name: form})
+
+
 @require_POST
 @login_required
 def reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
+    if moved := _merged_meanwhile(request, ticket, "reply_form", form):
+        return moved
     if not form.is_valid():
         return _invalid(request, ticket, reply_form=form)
     actions.reply_to_customer(
@@ -254,7 +286,16 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         attachments=form.cleaned_data["attachments"],
         status=form.cleaned_data["status"] or None,
     )
-    flash.success(request, _("Your reply was sent to the customer."))
+    if ticket.requester.primary_email:
+        flash.success(request, _("Your reply was sent to the customer."))
+    else:
+        flash.success(
+            request,
+            _(
+                "Your reply is saved and shown on the customer's case page. Nothing was mailed: "
+                "the customer gave no e-mail address."
+            ),
+        )
     return redirect(ticket)
 
 
@@ -263,6 +304,8 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 def note(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
     form = NoteForm(request.POST, auto_id=NOTE_IDS)
+    if moved := _merged_meanwhile(request, ticket, "note_form", form):
+        return moved
     if not form.is_valid():
         return _invalid(request, ticket, note_form=form)
     actions.add_note(ticket, agent=access.agent_for(request.user), body=form.cleaned_data["body"])
@@ -343,7 +386,9 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
         )
     except actions.TransferRefused as refused:
         if refused.code == "unavailable" and refused.person is not None:
-            form.add_error("to_owner", _unavailable(refused.person, refused.stand_in))
+            form.add_error(
+                "to_owner", _unavailable(refused.person, refused.stand_in, owner_id=ticket.owner_id)
+            )
         else:
             form.add_error(None, str(TRANSFER_REFUSALS[refused.code]))
         return _invalid(request, ticket, transfer_form=form)
@@ -369,9 +414,16 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
     return redirect(ticket)
 
 
-def _unavailable(person: Agent, stand_in: Agent | None) -> str:
-    """Why a hand-over to ``person`` is refused, naming who can take it instead."""
+def _unavailable(person: Agent, stand_in: Agent | None, *, owner_id: int | None) -> str:
+    """Why a hand-over to ``person`` is refused, naming who can take it instead (not the stand-in
+    when the stand-in is who has the case now: nobody hands a case to themselves)."""
     values = {"name": person.name, "availability": availability_words(person)}
+    if stand_in is not None and stand_in.pk == owner_id:
+        return _(
+            "%(name)s cannot take the case now (%(availability)s), and %(stand_in)s, who stands "
+            "in for them, has it already. Keep it there, or hand it to someone else or to the "
+            "team."
+        ) % {**values, "stand_in": stand_in.name}
     if stand_in is not None:
         return _(
             "%(name)s cannot take the case now (%(availability)s). %(stand_in)s stands in for "
@@ -418,6 +470,20 @@ def category(request: HttpRequest, number: int) -> HttpResponse:
     flash.success(request, _("Category saved."))
     target = request.POST.get("next", "")
     return redirect(target if target == reverse("routing:triage") else ticket.get_absolute_url())
+
+
+@require_POST
+@login_required
+def priority(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = PriorityForm(request.POST, auto_id=PRIORITY_IDS)
+    if not form.is_valid():
+        return _invalid(request, ticket, priority_form=form)
+    actions.set_priority(
+        ticket, agent=access.agent_for(request.user), priority=form.cleaned_data["priority"]
+    )
+    flash.success(request, _("Priority changed."))
+    return redirect(ticket)
 
 
 @require_POST

@@ -83,3 +83,15 @@ def test_behind_a_proxy_each_customer_has_their_own_limit(client, settings, orga
 
     assert statuses == [422, 422, 422, 422, 429, 429]
     assert other.status_code == 422
+
+
+def test_the_chosen_language_is_kept_after_the_browser_closes(client, alice):
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("accounts:login")})
+    cookie = client.cookies["django_language"]
+
+    assert cookie.value == "en"
+    assert int(cookie["max-age"]) >= 30 * 24 * 60 * 60
+
+    client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    html = client.get(reverse("tickets:inbox")).content.decode()
+    assert '<html lang="en">' in html

@@ -8,7 +8,7 @@ from functools import lru_cache
 from django import template
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -30,6 +30,19 @@ def when(value: datetime | None) -> str:
 
 
 @register.filter
+def moment(value: str) -> str:
+    """A time stored as ISO text ("2026-12-07T09:00:00+00:00") as "7 Dec 10:00" in the reader's
+    language and the local time zone; text that is not a time is shown as it is."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value or ""
+    if timezone.is_naive(parsed):
+        return value
+    return date_format(timezone.localtime(parsed), get_format("SHORT_DATETIME_FORMAT"))
+
+
+@register.filter
 def has_passed(value: datetime | None) -> bool:
     """Whether a time said to someone is now in the past."""
     return value is not None and value <= timezone.now()
@@ -43,6 +56,16 @@ def hours(value: float | None) -> str:
     if value < 1:
         return _("%(n)s min") % {"n": number_format(value * 60, 0)}
     return _("%(n)s h") % {"n": number_format(value, 1)}
+
+
+@register.filter
+def day(value: date | None, fmt: str = "j F Y") -> str:
+    """A day as people write it: "7 December 2026", "7 december 2026" (never 2026-12-07)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return day_words(value, fmt)
 
 
 def day_words(day: date, fmt: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -321,6 +322,53 @@ def test_working_hours_that_cannot_be_read_are_explained_and_kept(
     assert 'value="weekdays 8-17"' in page  # what was typed is kept
     alice.refresh_from_db()
     assert alice.working_hours == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("routing:rule_new", ["Do not change"]),
+        ("routing:team_new", ["No team lead"]),
+        ("routing:settings", ["No default team", "None: the other rules decide"]),
+        ("routing:urgency_new", ["Choose a priority"]),
+    ],
+)
+def test_an_empty_choice_in_the_settings_says_what_it_means(dave_client, url, words):
+    html = dave_client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "---------" not in html
+    for word in words:
+        assert re.search(f'<option value=""( selected)?>{word}</option>', html)
+
+
+def test_an_urgency_rule_without_words_says_what_is_missing(dave_client):
+    response = dave_client.post(
+        reverse("routing:urgency_new"),
+        {"label_sv": "Stulet kort", "label_en": "Stolen card", "key": "stolen-card"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Give at least one word or phrase." in html
+    assert "Words and phrases: This field is required." not in html
+
+
+def test_a_back_on_day_already_past_is_refused_and_kept(alice_client, alice):
+    with time_machine.travel("2026-12-07 09:00 +01:00", tick=False):
+        response = alice_client.post(
+            reverse("accounts:me"),
+            {"availability": "away", "back_on": "2026-12-06"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "The day you are back has already passed." in page
+    assert 'value="2026-12-06"' in page
+    alice.refresh_from_db()
+    assert alice.back_on is None
+    assert alice.availability == Agent.Availability.AVAILABLE
 
 
 def test_a_bad_language_code_is_explained(alice_client):

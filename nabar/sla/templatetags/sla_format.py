@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import template
 from django.utils.translation import gettext as _
+
+from nabar.lib.templatetags.nabar_time import day_words
 
 register = template.Library()
 
@@ -35,3 +37,19 @@ def percent(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.0f} %"
+
+
+@register.filter
+def period(value: str) -> str:
+    """A report's day or ISO week as people read it: "2026-12-07" is "Mon 7 Dec 2026",
+    "2026-W50" is "Week 50: 7 Dec-13 Dec 2026" (with an en dash)."""
+    if "-W" in value:
+        year, week = value.split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+        sunday = date.fromisocalendar(int(year), int(week), 7)
+        return _("Week %(week)d: %(first)s–%(last)s") % {
+            "week": int(week),
+            "first": day_words(monday, "j M"),
+            "last": day_words(sunday, "j M Y"),
+        }
+    return day_words(date.fromisoformat(value), "D j M Y")

@@ -153,6 +153,24 @@ def test_the_report_page_shows_the_share_and_the_longest_waits(known_cases, clie
     assert "40 %" in html
     assert "still waiting" in html
     assert "closed without a reply" in html
+    assert "Mon 23 Nov 2026" in html
+    assert "Week 48: 23 Nov–29 Nov 2026" in html
+    assert "2026-11-23<" not in html
+    assert "2026-W48" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_report_page_writes_days_and_weeks_in_swedish_too(known_cases, client, dave):
+    client.force_login(dave.user)
+
+    html = client.get(
+        reverse("sla:compliance"),
+        {"start": "2026-11-23", "end": "2026-11-24"},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    ).content.decode()
+
+    assert "mån 23 nov 2026" in html
+    assert "48: 23 nov–29 nov 2026" in html  # "Vecka 48: ..."
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -130,6 +131,17 @@ def test_a_team_lead_sees_the_compliance_report_empty_state(client, organisation
     html = client.get(reverse("sla:compliance"), **EN).content.decode()
 
     assert "No live contacts from" in html
+    assert not re.search(r"No live contacts from \d{4}-\d\d-\d\d", html)
+
+
+def test_holidays_are_written_as_people_write_dates(dave_client, organisation):
+    Holiday.objects.create(organisation=organisation, date=date(2026, 12, 28), name="Mellandag")
+
+    html = dave_client.get(reverse("sla:policies"), **EN).content.decode()
+
+    assert "28 December 2026</time> Mellandag" in html
+    assert "1 January 2026</time> New Year" in html
+    assert "2026-12-28 Mellandag" not in html
 
 
 def test_a_report_period_that_ends_before_it_starts_is_explained(dave_client, organisation):

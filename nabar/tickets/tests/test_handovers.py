@@ -93,6 +93,27 @@ def test_a_hand_over_to_someone_away_is_refused_naming_their_stand_in(
     assert mail.outbox == []
 
 
+def test_a_hand_over_to_someone_away_whose_stand_in_has_the_case_asks_for_someone_else(
+    alice_client, organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+    _go_away(bob, until=datetime.date(2026, 12, 9), stand_in=alice)
+
+    response = alice_client.post(
+        reverse("tickets:transfer", kwargs={"number": ticket.number}),
+        {"to_owner": bob.pk, "note": "Kunden vill ha en kreditnota."},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "hand it to Alice instead" not in body
+    assert (
+        "Bob cannot take the case now (away until 9 Dec), and Alice, who stands in for them, "
+        "has it already. Keep it there, or hand it to someone else or to the team."
+    ) in body
+
+
 def test_a_hand_over_to_someone_off_without_a_stand_in_is_refused(organisation, alice, bob):
     ticket = _case_of(alice, organisation)
     set_availability(bob, availability=Agent.Availability.OFF)
@@ -105,6 +126,28 @@ def test_a_hand_over_to_someone_off_without_a_stand_in_is_refused(organisation, 
     ticket.refresh_from_db()
     assert ticket.owner == alice
     assert ticket.handoff_count == 0
+
+
+def test_the_timeline_says_who_handed_their_own_case_to_whom(
+    alice_client, organisation, alice, dave
+):
+    ticket = _case_of(alice, organisation)
+    actions.transfer_ticket(ticket, agent=alice, note="Till dig.", to_owner=dave)
+
+    html = alice_client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Alice handed the case to Dave" in html
+    assert "handed the case from Alice" not in html
+
+
+def test_the_timeline_names_the_owner_a_lead_took_a_case_from(client, organisation, alice, dave):
+    ticket = _case_of(alice, organisation)
+    actions.transfer_ticket(ticket, agent=dave, note="Jag tar den.", to_owner=dave)
+    client.force_login(dave.user)
+
+    html = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Dave handed the case from Alice to Dave" in html
 
 
 # 2. Taking a case back from the team queue, and the limit of hand-overs

@@ -58,6 +58,42 @@ def test_the_confirmation_names_the_case_the_messages_went_to(alice_client, evas
     assert "The customer has been told by e-mail." in html
 
 
+@pytest.mark.parametrize("typed", ["reference", "number", "lower case"])
+def test_the_case_to_merge_into_may_be_written_as_on_the_page(
+    alice_client, evas_cases, alice, typed
+):
+    first, second, _third = evas_cases
+    into = {
+        "reference": second.reference,
+        "number": str(second.number),
+        "lower case": f" {second.reference.lower()} ",
+    }[typed]
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": first.number}), {"into": into}
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.merged_into == second
+
+
+def test_a_case_number_that_is_not_one_is_explained_and_kept(alice_client, evas_cases):
+    first = evas_cases[0]
+
+    response = alice_client.post(
+        reverse("tickets:merge", kwargs={"number": first.number}),
+        {"into": "Eva's other case"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Write the case number, e.g. NB-1009 or 1009." in html
+    assert 'value="Eva&#x27;s other case"' in html
+    assert 'type="number"' not in html
+
+
 def test_a_case_cannot_be_merged_into_its_own_duplicate(alice_client, evas_cases, alice):
     first, second, _third = evas_cases
     actions.merge_tickets(second, into=first, agent=alice)
@@ -118,3 +154,41 @@ def test_the_customer_is_told_which_case_number_lives_on(organisation, alice):
     assert actions.case_link(first) in notice.body
     first.refresh_from_db()
     assert f"from now on it is all case {first.reference}" in first.messages.last().body
+
+
+def test_a_merged_case_page_points_to_the_live_case_and_offers_no_reply(
+    alice_client, evas_cases, alice
+):
+    first, second, _third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+
+    html = alice_client.get(second.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f"The messages of this case are now in {first.reference}: answer there." in html
+    assert reverse("tickets:reply", kwargs={"number": second.number}) not in html
+    assert reverse("tickets:transfer", kwargs={"number": second.number}) not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "box"), [("tickets:reply", "id_body"), ("tickets:note", "note_body")]
+)
+def test_a_text_written_on_a_case_merged_meanwhile_is_kept_on_the_live_case(
+    alice_client, evas_cases, alice, url, box
+):
+    first, second, _third = evas_cases
+    actions.merge_tickets(second, into=first, agent=alice)
+    messages_before = Message.objects.count()
+
+    response = alice_client.post(
+        reverse(url, kwargs={"number": second.number}),
+        {"body": "Hej Eva, fakturan är krediterad."},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert Message.objects.count() == messages_before
+    assert f"{second.reference} was merged into {first.reference} while you wrote." in html
+    assert "Hej Eva, fakturan är krediterad.</textarea>" in html
+    assert f'action="{reverse(url, kwargs={"number": first.number})}' in html
+    assert f'id="{box}"' in html
