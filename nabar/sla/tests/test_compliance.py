@@ -170,7 +170,7 @@ def test_the_report_page_writes_days_and_weeks_in_swedish_too(known_cases, clien
     ).content.decode()
 
     assert "mån 23 nov 2026" in html
-    assert "48: 23 nov–29 nov 2026" in html  # "Vecka 48: ..."
+    assert "Vecka 48: 23 nov–29 nov 2026" in html
 
 
 @pytest.mark.django_db(transaction=True)
