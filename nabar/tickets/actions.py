@@ -353,7 +353,8 @@ def _send_receipt(
         address=address,
         kind=OutboundEmail.Kind.RECEIPT,
         automatic=True,
-        author="Nåbar",
+        # The customer hears from the organisation, as in every notice; the software is no one.
+        author=ticket.organisation.name,
         channel=Channel.EMAIL if address else ticket.channel,
         answering=answering,
     )
@@ -925,14 +926,16 @@ def _notify_customer(
     ticket: Ticket, template: str, context: dict[str, object], *, automatic: bool
 ) -> None:
     """A notice from the organisation on the case's thread, and by e-mail when we have one."""
+    address = ticket.requester.primary_email
     _write_to_customer(
         ticket,
         render_email(template, context, language=reply_language(ticket)),
-        address=ticket.requester.primary_email,
+        address=address,
         kind=OutboundEmail.Kind.NOTICE,
         automatic=automatic,
         author=ticket.organisation.name,
-        channel=Channel.EMAIL,
+        # Without an address the notice is only on the case page: not shown as a mail.
+        channel=Channel.EMAIL if address else ticket.channel,
     )
 
 

@@ -396,20 +396,25 @@ def transfer(request: HttpRequest, number: int) -> HttpResponse:
         # Handing to a person of another team moves the case to their team: say so.
         flash.success(
             request,
-            _("%(name)s has the case now, in the team %(team)s; the customer has been told.")
-            % {"name": ticket.owner.name, "team": ticket.team.name if ticket.team else ""},
+            _("%(name)s has the case now, in the team %(team)s.")
+            % {"name": ticket.owner.name, "team": ticket.team.name if ticket.team else ""}
+            + " "
+            + _customer_told(ticket),
         )
     elif ticket.owner is not None:
         flash.success(
             request,
-            _("%(name)s has the case now; the customer has been told.")
-            % {"name": ticket.owner.name},
+            _("%(name)s has the case now.") % {"name": ticket.owner.name}
+            + " "
+            + _customer_told(ticket),
         )
     else:
         flash.success(
             request,
-            _("The case waits in the queue of %(team)s; the customer has been told.")
-            % {"team": ticket.team.name if ticket.team else ""},
+            _("The case waits in the queue of %(team)s.")
+            % {"team": ticket.team.name if ticket.team else ""}
+            + " "
+            + _customer_told(ticket),
         )
     return redirect(ticket)
 
@@ -453,7 +458,7 @@ def take(request: HttpRequest, number: int) -> HttpResponse:
     except actions.TransferRefused:
         flash.error(request, not_yours)
         return redirect(ticket)
-    flash.success(request, _("You have the case now; the customer has been told."))
+    flash.success(request, _("You have the case now.") + " " + _customer_told(ticket))
     return redirect(ticket)
 
 
@@ -522,7 +527,8 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def _customer_told(ticket: Ticket) -> str:
-    """How the customer learnt of a merge or split: by mail, or on their case page only."""
+    """How the customer learnt of a hand-over, merge or split: by mail, or on their case page
+    only."""
     if ticket.requester.primary_email:
         return _("The customer has been told by e-mail.")
     return _("The customer has no e-mail address; the notice is on their case page.")

@@ -96,6 +96,7 @@ def test_the_receipt_is_recorded_as_written_by_an_automation(organisation, alice
 
     automatic = ticket.messages.get(direction=Message.Direction.OUTBOUND)
     assert automatic.written_by == Message.WrittenBy.AUTOMATION
+    assert automatic.author_name == organisation.name  # as every notice is signed
 
 
 def test_the_same_submission_twice_is_one_case(organisation, alice):

@@ -16,7 +16,7 @@ from nabar.accounts.models import Agent, Organisation, Team
 from nabar.conftest import make_agent
 from nabar.routing.sweep import hand_over_absent
 from nabar.tickets import actions
-from nabar.tickets.models import Alert, Ticket, TicketEvent
+from nabar.tickets.models import Alert, Channel, Message, Ticket, TicketEvent
 from nabar.tickets.tests.factories import open_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -193,6 +193,28 @@ def test_an_agent_of_the_team_takes_a_queued_case_with_one_button(
     assert "Take this case" not in page
 
 
+def test_taking_the_case_of_a_customer_without_e_mail_says_where_they_find_the_notice(
+    client, organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation, email="", phone="070-111 22 33")
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+    client.force_login(bob.user)
+
+    response = client.post(
+        reverse("tickets:take", kwargs={"number": ticket.number}),
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "You have the case now." in html
+    assert "The customer has no e-mail address; the notice is on their case page." in html
+    notice = ticket.messages.filter(direction=Message.Direction.OUTBOUND).last()
+    assert notice is not None
+    assert "Bob" in notice.body
+    assert notice.channel == Channel.WEB  # kept on the case page, not said to be mailed
+
+
 def test_only_an_agent_of_the_team_takes_a_queued_case(client, organisation, alice, billing):
     ticket = _case_of(alice, organisation)
     Ticket.objects.filter(pk=ticket.pk).update(owner=None)
@@ -344,8 +366,9 @@ def test_the_confirmation_says_the_case_moved_to_the_new_owners_team(
         follow=True,
     )
 
-    assert "Berit has the case now, in the team Fakturor; the customer has been told." in (
-        response.content.decode()
+    assert (
+        "Berit has the case now, in the team Fakturor. The customer has been told by e-mail."
+        in (response.content.decode())
     )
 
 
