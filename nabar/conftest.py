@@ -14,10 +14,19 @@ os.environ.setdefault("NABAR_CACHE", "memory")  # each test process counts on it
 
 import pytest
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from nabar.accounts.models import Agent, Organisation, Team, User
 from nabar.customers.actions import find_or_create_customer
 from nabar.customers.models import Customer
+
+# Property tests check behaviour, never speed: on a busy machine (two test processes and a
+# browser on two cores) Hypothesis's own timing checks fail tests whose code is correct.
+hypothesis_settings.register_profile(
+    "nabar", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("nabar")
 
 PASSWORD = "correct horse battery staple"
 SHARED_DIR = Path(
