@@ -30,7 +30,15 @@ from nabar.routing.rules import transfer_refusal
 from nabar.sla import actions as sla
 from nabar.tickets import expected
 from nabar.tickets.alerts import raise_alert, team_leads
-from nabar.tickets.models import Alert, Attachment, Channel, Message, Ticket, TicketEvent
+from nabar.tickets.models import (
+    LANGUAGE_MISSING_TAG,
+    Alert,
+    Attachment,
+    Channel,
+    Message,
+    Ticket,
+    TicketEvent,
+)
 from nabar.waits.actions import record_announced_reply, record_outcome
 
 
@@ -1095,6 +1103,26 @@ def set_priority(ticket: Ticket, *, agent: Agent, priority: str) -> Ticket:
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
         _event(ticket, TicketEvent.Kind.PRIORITY, agent=agent, old=old, new=priority)
+    return ticket
+
+
+def set_language(ticket: Ticket, *, agent: Agent, language: str) -> Ticket:
+    """A person corrects the language detection gave: the customer is answered in it from now
+    on, and the case is flagged again, or no longer, as written in a language nobody here writes.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        old = ticket.language
+        if old == language:
+            return ticket
+        spoken = routing.spoken_languages(ticket.organisation)
+        tags = [tag for tag in ticket.tags if not str(tag).startswith(LANGUAGE_MISSING_TAG)]
+        if spoken and language not in spoken:
+            tags.append(f"{LANGUAGE_MISSING_TAG}{language}")
+        ticket.language = language
+        ticket.tags = tags
+        ticket.save(update_fields=["language", "tags", "updated_at"])
+        _event(ticket, TicketEvent.Kind.LANGUAGE, agent=agent, old=old, new=language)
     return ticket
 
 

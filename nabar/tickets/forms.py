@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from nabar.accounts.models import Agent, Team
 from nabar.contact.forms import MessageField
 from nabar.lib.templatetags.nabar_time import day_words
 from nabar.lib.uploads import AttachmentsField
+from nabar.routing.language import CASE_LANGUAGES, language_name
 from nabar.tickets.models import Ticket
 
 
@@ -159,6 +161,21 @@ class TransferForm(forms.Form):
 
 class PriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Ticket.Priority.choices)
+
+
+class LanguageForm(forms.Form):
+    """The language the case is written in, and so the one the customer is answered in."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Named in the reader's language, in its order; built per form, as names are translated.
+        names = {code: language_name(code) for code in CASE_LANGUAGES}
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        ordered: list[tuple[str, str]] = sorted(names.items(), key=lambda item: item[1].lower())
+        field.choices = ordered
 
 
 class CategoryForm(forms.Form):

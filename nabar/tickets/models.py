@@ -280,6 +280,7 @@ class TicketEvent(models.Model):
         TRANSFERRED = "transferred", _("Handed over")
         CATEGORY = "category", _("Category set")
         PRIORITY = "priority", _("Priority changed")
+        LANGUAGE = "language", _("Language changed")
         URGENT = "urgent", _("Marked urgent")
         MERGED = "merged", _("Cases merged")
         SPLIT = "split", _("Message split into a new case")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:number>/take/", views.take, name="take"),
     path("cases/<int:number>/category/", views.category, name="category"),
     path("cases/<int:number>/priority/", views.priority, name="priority"),
+    path("cases/<int:number>/language/", views.language, name="language"),
     path("cases/<int:number>/merge/", views.merge, name="merge"),
     path("cases/<int:number>/messages/<int:pk>/split/", views.split, name="split"),
     path("alerts/", views.alerts, name="alerts"),

@@ -25,10 +25,12 @@ from nabar.customers.models import ContactPoint, Customer
 from nabar.customers.views import case_addresses
 from nabar.mail import delivery, display
 from nabar.mail.models import InboundEmail
+from nabar.routing.language import language_name
 from nabar.tickets import access, actions
 from nabar.tickets.forms import (
     CASE_NUMBER_RE,
     CategoryForm,
+    LanguageForm,
     MergeForm,
     NoteForm,
     OwnerForm,
@@ -156,6 +158,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 NOTE_IDS = "note_%s"
 STATUS_IDS = "status_%s"
 PRIORITY_IDS = "priority_%s"
+LANGUAGE_IDS = "language_%s"
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
@@ -190,6 +193,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "suggestions": _suggestions(ticket) if ticket.needs_triage else [],
         "category_form": CategoryForm(initial={"category": ticket.category}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id=PRIORITY_IDS),
+        "language_form": LanguageForm(initial={"language": ticket.language}, auto_id=LANGUAGE_IDS),
         "merge_form": MergeForm(),
         "contact_points": contact_points,
         # The first of each kind, as the reply is mailed to the first e-mail address.
@@ -488,6 +492,30 @@ def priority(request: HttpRequest, number: int) -> HttpResponse:
         ticket, agent=access.agent_for(request.user), priority=form.cleaned_data["priority"]
     )
     flash.success(request, _("Priority changed."))
+    return redirect(ticket)
+
+
+@require_POST
+@login_required
+def language(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access.get_ticket_for(request.user, number)
+    form = LanguageForm(request.POST, auto_id=LANGUAGE_IDS)
+    if not form.is_valid():
+        return _invalid(request, ticket, language_form=form)
+    ticket = actions.set_language(
+        ticket, agent=access.agent_for(request.user), language=form.cleaned_data["language"]
+    )
+    if ticket.language_missing:
+        flash.success(
+            request,
+            _(
+                "Language saved. Nobody here writes “%(language)s”: the case is marked so, and "
+                "automatic notices to the customer are in English."
+            )
+            % {"language": language_name(ticket.language)},
+        )
+    else:
+        flash.success(request, _("Language saved."))
     return redirect(ticket)
 
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from nabar.accounts.models import Organisation, Team
+from nabar.tickets import actions
 from nabar.tickets.alerts import raise_alert
 from nabar.tickets.models import Alert, Message, Ticket
 from nabar.tickets.tests.factories import open_case
@@ -262,6 +263,70 @@ def test_a_priority_that_is_not_one_is_refused(alice_client, organisation, alice
     assert re.search(r'<select[^>]*aria-invalid="true"[^>]*id="priority_priority"', html) or (
         re.search(r'<select[^>]*id="priority_priority"[^>]*aria-invalid="true"', html)
     )
+
+
+def test_an_agent_corrects_the_language_and_the_customer_is_written_to_in_it(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation, language="en", body="Hej, min faktura är fel.")
+    assert case.language == "en"  # as if detection had got it wrong
+
+    response = alice_client.post(
+        reverse("tickets:language", kwargs={"number": case.number}),
+        {"language": "sv"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    case.refresh_from_db()
+    assert case.language == "sv"
+    html = response.content.decode()
+    assert "Language saved." in html
+    assert "Alice changed the language from “English” to “Swedish”" in html
+    assert '<option value="sv" selected>Swedish</option>' in html
+    mail.outbox.clear()
+    actions.hand_to_stand_in(case, reason="inactive")
+    assert "Ditt ärende" in mail.outbox[0].body  # notices now go in Swedish
+
+
+def test_a_language_nobody_writes_is_marked_when_a_person_sets_it(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation, body="Min faktura är fel.")
+
+    response = alice_client.post(
+        reverse("tickets:language", kwargs={"number": case.number}),
+        {"language": "fi"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    case.refresh_from_db()
+    assert case.language_missing
+    assert "Nobody here writes “Finnish”: the case is marked so" in response.content.decode()
+
+    alice_client.post(
+        reverse("tickets:language", kwargs={"number": case.number}), {"language": "sv"}
+    )
+    case.refresh_from_db()
+    assert not case.language_missing
+
+
+def test_a_language_that_is_not_offered_is_refused_and_nothing_changes(
+    alice_client, organisation, alice
+):
+    case = open_case(organisation)
+
+    response = alice_client.post(
+        reverse("tickets:language", kwargs={"number": case.number}),
+        {"language": "klingon"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 422
+    assert "Select a valid choice." in response.content.decode()
+    case.refresh_from_db()
+    assert case.language == "sv"
 
 
 def test_a_case_of_another_organisation_is_not_found(alice_client, organisation, alice):
