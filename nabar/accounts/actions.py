@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
-from nabar.accounts.models import Agent
+from nabar.accounts.models import Agent, Team
 
 
 def set_availability(agent: Agent, *, availability: str) -> Agent:
@@ -42,4 +44,33 @@ def update_profile(
         agent.working_hours = working_hours
         fields.append("working_hours")
     agent.save(update_fields=fields)
+    return agent
+
+
+def set_agent_routing(
+    agent: Agent,
+    *,
+    teams: Iterable[Team],
+    languages: list[str],
+    skills: list[str],
+    capacity: int,
+    chat_capacity: int,
+) -> Agent:
+    """What routing knows about an agent, as their organisation's administrator sets it.
+
+    Only the organisation's own teams can be given; the cases the agent has keep their team
+    and owner, and no case's timeline records the change.
+    """
+    teams = list(teams)
+    if any(team.organisation_id != agent.organisation_id for team in teams):
+        raise ValueError("an agent can only be in their own organisation's teams")
+    if capacity < 0 or chat_capacity < 0:
+        raise ValueError("capacity cannot be negative")
+    with transaction.atomic():
+        agent.languages = languages
+        agent.skills = skills
+        agent.capacity = capacity
+        agent.chat_capacity = chat_capacity
+        agent.save(update_fields=["languages", "skills", "capacity", "chat_capacity"])
+        agent.teams.set(teams)
     return agent

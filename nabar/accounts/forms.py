@@ -17,6 +17,32 @@ def _codes(raw: str) -> list[str]:
     return [part.strip().lower() for part in raw.replace(";", ",").split(",") if part.strip()]
 
 
+class LanguagesField(forms.CharField):
+    """Language codes written with commas ("sv, EN; fi"), cleaned to a list of codes.
+
+    The languages an agent writes, on their own page and on the administrator's: routing
+    compares them with a case's language code, so anything but a code is refused.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Language codes separated with commas, e.g. sv, en, fi."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        codes = _codes(super().to_python(value) or "")
+        bad = [code for code in codes if not (2 <= len(code) <= 3 and code.isalpha())]
+        if bad:
+            raise forms.ValidationError(
+                _("Use two-letter language codes such as sv or en (not: %(bad)s).")
+                % {"bad": ", ".join(bad)}
+            )
+        return codes
+
+
 class ProfileForm(forms.Form):
     availability = forms.ChoiceField(label=_("My availability"), choices=Agent.Availability.choices)
     back_on = forms.DateField(
@@ -31,11 +57,7 @@ class ProfileForm(forms.Form):
         required=False,
         empty_label=_("Nobody: my cases go to the team queue"),
     )
-    languages = forms.CharField(
-        label=_("Languages I write"),
-        required=False,
-        help_text=_("Language codes separated with commas, e.g. sv, en, fi."),
-    )
+    languages = LanguagesField(label=_("Languages I write"))
     skills = forms.CharField(
         label=_("Skills"),
         required=False,
@@ -68,16 +90,6 @@ class ProfileForm(forms.Form):
                 _("The day you are back has already passed. Choose today or a later day.")
             )
         return back_on
-
-    def clean_languages(self) -> list[str]:
-        codes = _codes(self.cleaned_data.get("languages") or "")
-        bad = [code for code in codes if not (2 <= len(code) <= 3 and code.isalpha())]
-        if bad:
-            raise forms.ValidationError(
-                _("Use two-letter language codes such as sv or en (not: %(bad)s).")
-                % {"bad": ", ".join(bad)}
-            )
-        return codes
 
     def clean_working_hours(self) -> dict[str, list[list[str]]]:
         try:

@@ -7,12 +7,19 @@ from typing import TypeVar
 from django.http import Http404
 
 from nabar.accounts.access import admin_for, lead_or_admin_for
-from nabar.accounts.models import Team
+from nabar.accounts.models import Agent, Team
 from nabar.routing.models import RoutingRule, UrgencyWords
 
-M = TypeVar("M", RoutingRule, Team, UrgencyWords)
+M = TypeVar("M", Agent, RoutingRule, Team, UrgencyWords)
 
-__all__ = ["admin_for", "get_rule_for", "get_team_for", "get_urgency_for", "lead_or_admin_for"]
+__all__ = [
+    "admin_for",
+    "get_agent_for",
+    "get_rule_for",
+    "get_team_for",
+    "get_urgency_for",
+    "lead_or_admin_for",
+]
 
 
 def _admins_own(user: object, model: type[M], pk: int) -> M:
@@ -34,3 +41,8 @@ def get_team_for(user: object, pk: int) -> Team:
 
 def get_urgency_for(user: object, pk: int) -> UrgencyWords:
     return _admins_own(user, UrgencyWords, pk)
+
+
+def get_agent_for(user: object, pk: int) -> Agent:
+    """One of the administrator's organisation's agents, active or not."""
+    return _admins_own(user, Agent, pk)

@@ -131,9 +131,11 @@ def _facts(organisation: Organisation) -> tuple[list[pure.AgentFacts], dict[int,
             skills=frozenset(str(s).casefold() for s in a.skills or ()),
             languages=frozenset(str(code).lower() for code in a.languages or ()),
             open_cases=load.get(a.pk, 0),
-            capacity=max(a.capacity, 1),
+            # 0 is "no new cases" (or chats): such an agent never has room, so is never
+            # divided by in the load comparison.
+            capacity=a.capacity,
             open_chats=chats.get(a.pk, 0),
-            chat_capacity=max(a.chat_capacity, 1),
+            chat_capacity=a.chat_capacity,
         )
         for a in agents
     ]

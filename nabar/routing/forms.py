@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from nabar.accounts.forms import LanguagesField
 from nabar.accounts.models import Agent, Organisation, Strategy, Team
 from nabar.routing.language import language_code
 from nabar.routing.models import RoutingRule, UrgencyWords
@@ -214,6 +216,77 @@ class TeamForm(forms.Form):
         ).select_related("user")
 
     def skill_list(self) -> list[str]:
+        return _split_list(self.cleaned_data.get("skills") or "")
+
+
+WHOLE_NUMBER_ERRORS = {
+    "required": _("Write a whole number, e.g. 40."),
+    "invalid": _("Write a whole number, e.g. 40."),
+    "min_value": _("Write 0 or a larger whole number."),
+    "max_value": _("Write %(limit_value)s or a smaller number."),
+}
+
+
+class AgentRoutingForm(forms.Form):
+    """What routing knows about one agent, as their organisation's administrator sets it."""
+
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The agent is given cases of these teams. No team: only cases given by name."),
+    )
+    languages = LanguagesField(
+        label=capfirst(Agent._meta.get_field("languages").verbose_name),
+        help_text=_(
+            "Language codes separated with commas, e.g. sv, en, fi. Someone who writes "
+            "the case's language is chosen first."
+        ),
+    )
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        help_text=_(
+            "Categories and product areas, separated with commas, e.g. invoice, delivery. "
+            "A case whose category someone in the team lists goes to one of them."
+        ),
+    )
+    capacity = forms.IntegerField(
+        label=capfirst(Agent._meta.get_field("capacity").verbose_name),
+        min_value=0,
+        max_value=1000,
+        error_messages=WHOLE_NUMBER_ERRORS,
+        help_text=_(
+            "Routing gives no new case to an agent who has this many open cases. "
+            "0: no new cases at all; the cases they have stay theirs."
+        ),
+    )
+    chat_capacity = forms.IntegerField(
+        label=capfirst(Agent._meta.get_field("chat_capacity").verbose_name),
+        min_value=0,
+        max_value=100,
+        error_messages=WHOLE_NUMBER_ERRORS,
+        help_text=_("0: the agent is given no chats."),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = self.fields["teams"]
+        assert isinstance(teams, forms.ModelMultipleChoiceField)
+        teams.queryset = Team.objects.filter(organisation=organisation).order_by("name")
+
+    @classmethod
+    def initial_for(cls, agent: Agent) -> dict[str, Any]:
+        return {
+            "teams": [team.pk for team in agent.teams.all()],
+            "languages": ", ".join(agent.languages),
+            "skills": ", ".join(agent.skills),
+            "capacity": agent.capacity,
+            "chat_capacity": agent.chat_capacity,
+        }
+
+    def clean_skills(self) -> list[str]:
         return _split_list(self.cleaned_data.get("skills") or "")
 
 

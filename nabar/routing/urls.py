@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/routing/rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("settings/routing/teams/new/", views.team_edit, name="team_new"),
     path("settings/routing/teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("settings/routing/agents/<int:pk>/", views.agent_edit, name="agent_edit"),
     path("settings/urgency/", views.urgency_page, name="urgency"),
     path("settings/urgency/new/", views.urgency_edit, name="urgency_new"),
     path("settings/urgency/<int:pk>/", views.urgency_edit, name="urgency_edit"),

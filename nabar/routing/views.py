@@ -1,4 +1,4 @@
-"""Routing pages: the rules and teams admins edit, the triage queue, and the routing report."""
+"""Routing pages: the rules, teams and agents admins edit, the triage queue, and the routing report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,15 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nabar.accounts.models import Team
+from nabar.accounts import actions as agent_actions
+from nabar.accounts.models import Agent, Organisation, Team
 from nabar.routing import access, reports
 from nabar.routing.forms import (
+    AgentRoutingForm,
     OrganisationRoutingForm,
     ReportForm,
     RuleForm,
     TeamForm,
     UrgencyForm,
 )
+from nabar.routing.language import language_name
 from nabar.routing.models import RoutingRule, UrgencyWords
 from nabar.routing.urgency import DEFAULT_URGENCY_RULES
 from nabar.tickets.access import agent_for
@@ -38,6 +41,7 @@ def _settings_context(request: HttpRequest, **forms: object) -> dict[str, object
         Team.objects.filter(organisation=organisation).select_related("lead__user").order_by("name")
     )
     return {
+        "agents": _agent_rows(organisation),
         "rules": RoutingRule.objects.filter(organisation=organisation).select_related(
             "set_team", "set_owner__user"
         ),
@@ -46,6 +50,32 @@ def _settings_context(request: HttpRequest, **forms: object) -> dict[str, object
         "rule_form": RuleForm(organisation=organisation),
         "team_form": TeamForm(organisation=organisation),
     } | forms
+
+
+def _agent_rows(organisation: Organisation) -> list[dict[str, object]]:
+    """The organisation's agents, active ones first, with their open cases now."""
+    agents = list(
+        Agent.objects.filter(organisation=organisation)
+        .select_related("user")
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+    )
+    open_cases = dict(
+        Ticket.objects.open()
+        .filter(owner__in=agents)
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values_list("owner", "n")
+    )
+    rows = [
+        {
+            "agent": agent,
+            "active": agent.is_active and agent.user.is_active,
+            "languages": [language_name(code) for code in agent.languages or ()],
+            "open_cases": open_cases.get(agent.pk, 0),
+        }
+        for agent in agents
+    ]
+    return sorted(rows, key=lambda row: not row["active"])
 
 
 @login_required
@@ -178,6 +208,24 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     team.save()
     flash.success(request, _("Team “%(name)s” saved.") % {"name": team.name})
     return redirect("routing:settings")
+
+
+@login_required
+def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agent's teams, languages, skills and capacity, which routing uses to give cases."""
+    admin = access.admin_for(request.user)
+    agent = access.get_agent_for(request.user, pk)
+    if request.method != "POST":
+        form = AgentRoutingForm(
+            organisation=admin.organisation, initial=AgentRoutingForm.initial_for(agent)
+        )
+        return render(request, "routing/agent.html", {"form": form, "agent": agent})
+    form = AgentRoutingForm(request.POST, organisation=admin.organisation)
+    if not form.is_valid():
+        return render(request, "routing/agent.html", {"form": form, "agent": agent}, status=422)
+    agent_actions.set_agent_routing(agent, **form.cleaned_data)
+    flash.success(request, _("Routing settings for %(name)s saved.") % {"name": agent.name})
+    return redirect(reverse("routing:settings") + "#agents")
 
 
 @login_required

@@ -186,6 +186,16 @@ def _walk_the_settings(page, words: dict[str, str]) -> None:  # type: ignore[no-
     page.get_by_role("link", name=words["routing"], exact=True).click()
     page.get_by_role("link", name=words["add"], exact=True).click()
     assert_accessible(page, label=f"new rule form ({language})")
+    # An agent's routing settings, and the same page refusing a negative capacity.
+    page.get_by_role("link", name=words["routing"]).first.click()
+    page.locator("#agents a[href^='/settings/routing/agents/']").first.click()
+    assert_accessible(page, label=f"agent's routing settings ({language})")
+    capacity = page.locator("input[name=capacity]")
+    capacity.fill("-1")
+    with page.expect_navigation():
+        capacity.press("Enter")
+    assert page.locator("input[name=capacity]").input_value() == "-1"
+    assert_accessible(page, label=f"agent's routing settings with an error ({language})")
     page.get_by_role("link", name=words["routing"]).first.click()
     page.get_by_role("link", name=words["urgency"]).click()
     assert_accessible(page, label=f"urgency rules ({language})")

@@ -131,6 +131,23 @@ def test_a_previous_owner_who_is_away_is_not_waited_for(organisation, alice, bob
     )
 
 
+def test_an_agent_with_room_for_no_open_cases_is_given_no_new_case(organisation, alice, bob):
+    Agent.objects.filter(pk=alice.pk).update(capacity=0)
+
+    cases = [open_case(organisation, email=f"kund{i}@example.se") for i in range(3)]
+
+    assert {case.owner for case in cases} == {bob}
+
+
+def test_with_everyone_at_no_open_cases_the_case_waits_in_the_team_queue(organisation, alice):
+    Agent.objects.filter(pk=alice.pk).update(capacity=0)
+
+    ticket = open_case(organisation)
+
+    assert ticket.owner is None
+    assert ticket.team == organisation.default_team
+
+
 def test_a_language_nobody_writes_goes_to_the_fallback_team_flagged_and_told(
     organisation, alice, bob
 ):
