@@ -14,7 +14,9 @@ UNSTYLED_ON_PURPOSE = {"hidden", "checkbox", "radio", "submit"}
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["accounts:me", "sla:policies", "sla:compliance"])
+@pytest.mark.parametrize(
+    "url", ["accounts:me", "sla:policies", "sla:compliance", "routing:settings"]
+)
 def test_every_input_on_a_staff_form_page_is_styled(client, dave, url):
     client.force_login(dave.user)
     html = client.get(reverse(url)).content.decode()
