@@ -73,6 +73,13 @@ def spoken_languages(organisation: Organisation) -> set[str]:
     return batch.remember(("spoken", organisation.pk), lambda: _spoken(organisation))
 
 
+def someone_writes(organisation: Organisation, language: str) -> bool:
+    """Whether an active agent writes ``language`` (an organisation whose agents list no
+    languages is taken to write every one)."""
+    spoken = spoken_languages(organisation)
+    return not spoken or language in spoken
+
+
 def _spoken(organisation: Organisation) -> set[str]:
     spoken: set[str] = set()
     for languages in Agent.objects.filter(organisation=organisation, is_active=True).values_list(
@@ -219,10 +226,9 @@ def decide(
     """Route a new case: language, category, urgency, rules, team, then a named owner."""
     sample = text[:600]  # more text adds time, not accuracy
     guess = batch.remember(("language", sample), lambda: detect_language(sample))
-    spoken = spoken_languages(organisation)
     detected = guess.code
     language = detected or language_hint or "sv"
-    language_spoken = not spoken or language in spoken
+    language_spoken = someone_writes(organisation, language)
     category, confidence, needs_triage, top = _classify(organisation, text)
     decision = Decision(
         team=None,

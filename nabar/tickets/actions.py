@@ -361,9 +361,6 @@ def _send_receipt(
         address=address,
         kind=OutboundEmail.Kind.RECEIPT,
         automatic=True,
-        # The customer hears from the organisation, as in every notice; the software is no one.
-        author=ticket.organisation.name,
-        channel=Channel.EMAIL if address else ticket.channel,
         answering=answering,
     )
     if address:
@@ -934,16 +931,12 @@ def _notify_customer(
     ticket: Ticket, template: str, context: dict[str, object], *, automatic: bool
 ) -> None:
     """A notice from the organisation on the case's thread, and by e-mail when we have one."""
-    address = ticket.requester.primary_email
     _write_to_customer(
         ticket,
         render_email(template, context, language=reply_language(ticket)),
-        address=address,
+        address=ticket.requester.primary_email,
         kind=OutboundEmail.Kind.NOTICE,
         automatic=automatic,
-        author=ticket.organisation.name,
-        # Without an address the notice is only on the case page: not shown as a mail.
-        channel=Channel.EMAIL if address else ticket.channel,
     )
 
 
@@ -954,21 +947,23 @@ def _write_to_customer(
     address: str,
     kind: OutboundEmail.Kind,
     automatic: bool,
-    author: str,
-    channel: str,
     answering: str = "",
 ) -> None:
     """Keep a mail rendered in the customer's language (subject, text, HTML) on the case as
     written by an automation, and send it when there is an address (as an answer to the mail
-    with the Message-ID ``answering``, when it answers one the case does not hold yet)."""
+    with the Message-ID ``answering``, when it answers one the case does not hold yet).
+
+    It is signed by the organisation, whom the customer hears from (the software is no one),
+    and kept as an e-mail only when it is mailed: without an address it is only on the case
+    page, in the case's own channel."""
     subject, text, html = mail
     message = batch.create(
         Message(
             ticket=ticket,
             direction=Message.Direction.OUTBOUND,
-            channel=channel,
+            channel=Channel.EMAIL if address else ticket.channel,
             written_by=Message.WrittenBy.AUTOMATION,
-            author_name=author,
+            author_name=ticket.organisation.name,
             body=text,
         )
     )
@@ -1115,9 +1110,8 @@ def set_language(ticket: Ticket, *, agent: Agent, language: str) -> Ticket:
         old = ticket.language
         if old == language:
             return ticket
-        spoken = routing.spoken_languages(ticket.organisation)
         tags = [tag for tag in ticket.tags if not str(tag).startswith(LANGUAGE_MISSING_TAG)]
-        if spoken and language not in spoken:
+        if not routing.someone_writes(ticket.organisation, language):
             tags.append(f"{LANGUAGE_MISSING_TAG}{language}")
         ticket.language = language
         ticket.tags = tags
