@@ -52,16 +52,28 @@ def get_message_for(user: object, number: int, pk: int) -> Message:
         raise Http404("message") from None
 
 
-def may_override_owner(agent: Agent) -> bool:
-    """Team leads and administrators give a case to anyone without a hand-over."""
-    from nabar.accounts.access import is_lead_or_admin
+def _team_id(ticket: Ticket) -> int | None:
+    """The team a case is with: its own, else the organisation's default team."""
+    return ticket.team_id or ticket.organisation.default_team_id
 
-    return is_lead_or_admin(agent)
+
+def may_override_owner(agent: Agent, ticket: Ticket) -> bool:
+    """Administrators, and the lead of the team the case is with, give it to anyone without a
+    hand-over; a lead of another team hands over with a note like everyone else."""
+    from nabar.accounts.access import is_admin
+
+    if is_admin(agent):
+        return True
+    team_id = _team_id(ticket)
+    return team_id is not None and agent.led_teams.filter(pk=team_id).exists()
 
 
 def may_take(agent: Agent, ticket: Ticket) -> bool:
-    """Any agent of the team takes a case waiting in the team's queue (nobody owns it)."""
+    """Any agent of the team, and its lead, takes a case waiting in the team's queue (nobody
+    owns it)."""
     if ticket.owner_id is not None or ticket.is_closed:
         return False
-    team_id = ticket.team_id or ticket.organisation.default_team_id
-    return team_id is not None and agent.teams.filter(pk=team_id).exists()
+    team_id = _team_id(ticket)
+    if team_id is None:
+        return False
+    return agent.teams.filter(pk=team_id).exists() or agent.led_teams.filter(pk=team_id).exists()

@@ -186,7 +186,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
         "transfer_form": TransferForm(
             organisation_id=ticket.organisation_id, owner_id=ticket.owner_id
         ),
-        "may_override": access.may_override_owner(agent),
+        "may_override": access.may_override_owner(agent, ticket),
         "may_take": access.may_take(agent, ticket),
         # A split must leave the case at least one message the customer wrote themselves.
         "can_split": len(from_customer) > 1,
@@ -335,8 +335,8 @@ def status(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def owner(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
-    if not access.may_override_owner(access.agent_for(request.user)):
-        raise PermissionDenied("only team leads and administrators change the owner directly")
+    if not access.may_override_owner(access.agent_for(request.user), ticket):
+        raise PermissionDenied("only the team's lead and administrators change the owner directly")
     form = OwnerForm(request.POST, organisation_id=ticket.organisation_id)
     if not form.is_valid():
         return _invalid(request, ticket, owner_form=form)

@@ -230,6 +230,55 @@ def test_only_an_agent_of_the_team_takes_a_queued_case(client, organisation, ali
     assert ticket.owner is None
 
 
+def test_the_team_lead_takes_a_queued_case_of_the_team_she_leads_without_being_in_it(
+    client, organisation, alice, lead
+):
+    ticket = _case_of(alice, organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+    client.force_login(lead.user)
+
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Take this case" in page
+    client.post(reverse("tickets:take", kwargs={"number": ticket.number}))
+
+    ticket.refresh_from_db()
+    assert ticket.owner == lead
+
+
+def test_the_lead_of_another_team_hands_over_with_a_note_like_everyone_else(
+    client, organisation, alice, bob, billing
+):
+    ticket = _case_of(alice, organisation)
+    other_lead = make_agent(organisation, "olle", "Olle")
+    Team.objects.filter(pk=billing.pk).update(lead=other_lead)
+    client.force_login(other_lead.user)
+
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    refused = client.post(
+        reverse("tickets:owner", kwargs={"number": ticket.number}), {"owner": bob.pk}
+    )
+
+    assert 'name="owner"' not in page
+    assert "Hand over and tell the customer" in page
+    assert refused.status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.owner == alice
+
+
+def test_the_lead_of_the_case_s_team_gives_it_to_anyone_directly(
+    client, organisation, alice, bob, lead
+):
+    ticket = _case_of(alice, organisation)
+    client.force_login(lead.user)
+
+    page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post(reverse("tickets:owner", kwargs={"number": ticket.number}), {"owner": bob.pk})
+
+    assert 'name="owner"' in page
+    ticket.refresh_from_db()
+    assert ticket.owner == bob
+
+
 def test_a_fourth_hand_over_is_refused_for_what_it_is(alice_client, organisation, alice, bob):
     ticket = _case_of(alice, organisation)
     carl = make_agent(organisation, "carl", "Carl")
