@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nabar.accounts.hours import HoursError, parse_week
 from nabar.accounts.models import Agent
+from nabar.routing.language import language_code
 
 
 class AvailabilityForm(forms.Form):
@@ -18,10 +19,10 @@ def _codes(raw: str) -> list[str]:
 
 
 class LanguagesField(forms.CharField):
-    """Language codes written with commas ("sv, EN; fi"), cleaned to a list of codes.
+    """Languages written with commas, as codes or names ("sv, EN; finska"), cleaned to codes.
 
     The languages an agent writes, on their own page and on the administrator's: routing
-    compares them with a case's language code, so anything but a code is refused.
+    compares them with a case's language, so a language no case can have is refused.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -33,14 +34,18 @@ class LanguagesField(forms.CharField):
         return ", ".join(value) if isinstance(value, list | tuple) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        codes = _codes(super().to_python(value) or "")
-        bad = [code for code in codes if not (2 <= len(code) <= 3 and code.isalpha())]
+        written = _codes(super().to_python(value) or "")
+        bad = [text for text in written if language_code(text) is None]
         if bad:
             raise forms.ValidationError(
-                _("Use two-letter language codes such as sv or en (not: %(bad)s).")
+                _(
+                    "Not a language Nåbar recognises in cases: %(bad)s. Write codes such as sv, "
+                    "en and fi, or names such as Swedish."
+                )
                 % {"bad": ", ".join(bad)}
             )
-        return codes
+        codes = [language_code(text) or text for text in written]
+        return list(dict.fromkeys(codes))
 
 
 class ProfileForm(forms.Form):

@@ -51,7 +51,8 @@ def language_code(text: str) -> str | None:
 
 @cache
 def _codes_by_name() -> dict[str, str]:
-    names: dict[str, str] = {}
+    # Both Norwegian written forms are one case language.
+    names: dict[str, str] = {"nb": "no", "nn": "no"}
     for code in CASE_LANGUAGES:
         names[code] = code
         for language in ("sv", "en"):

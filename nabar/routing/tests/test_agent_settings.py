@@ -141,7 +141,7 @@ def test_an_admin_sets_languages_and_skills_and_the_language_decides_the_owner(
         ({"capacity": "-1"}, "Write 0 or a larger whole number."),
         ({"capacity": "many"}, "Write a whole number, e.g. 40."),
         ({"chat_capacity": "5000"}, "Write 100 or a smaller number."),
-        ({"languages": "sv, english"}, "Use two-letter language codes such as sv or en"),
+        ({"languages": "sv, klingon"}, "Not a language Nåbar recognises in cases: klingon."),
     ],
 )
 def test_bad_input_is_refused_explained_and_kept(dave_client, alice, changes, error):
@@ -161,10 +161,18 @@ def test_bad_input_is_refused_explained_and_kept(dave_client, alice, changes, er
 
 
 def test_the_refusal_is_in_the_readers_language(dave_client, alice):
-    response = _post(dave_client, alice, language="sv", languages="svenska")
+    response = _post(dave_client, alice, language="sv", languages="svenska, xx")
 
     assert response.status_code == 422
-    assert "Använd språkkoder med två bokstäver" in response.content.decode()
+    assert "Inte ett språk som Nåbar känner igen i ärenden: xx." in response.content.decode()
+
+
+def test_languages_may_be_written_by_name_and_are_kept_as_codes(dave_client, alice):
+    response = _post(dave_client, alice, languages="Svenska, english, nb, sv")
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.languages == ["sv", "en", "no"]
 
 
 def test_the_edit_page_shows_the_agent_and_only_the_organisations_teams(

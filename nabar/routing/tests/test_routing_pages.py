@@ -374,11 +374,11 @@ def test_a_back_on_day_already_past_is_refused_and_kept(alice_client, alice):
 def test_a_bad_language_code_is_explained(alice_client):
     response = alice_client.post(
         reverse("accounts:me"),
-        {"availability": "available", "languages": "svenska"},
+        {"availability": "available", "languages": "svenska, tlh"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 422
-    assert "two-letter language codes" in response.content.decode()
+    assert "Not a language Nåbar recognises in cases: tlh." in response.content.decode()
 
 
 def test_the_report_shows_continuity_hand_offs_and_time_to_the_right_person(
