@@ -49,6 +49,19 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+class LogoutView(auth_views.LogoutView):
+    """Log-out, confirmed on the log-in page it leads to (on a shared computer, one must see
+    that it worked)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            # The session is gone; the message travels in a cookie to the next page.
+            flash.success(request, _("You are logged out."))
+        return response
+
+
 @require_POST
 @login_required
 def availability(request: HttpRequest) -> HttpResponse:

@@ -95,3 +95,13 @@ def test_the_chosen_language_is_kept_after_the_browser_closes(client, alice):
     client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
     html = client.get(reverse("tickets:inbox")).content.decode()
     assert '<html lang="en">' in html
+
+
+def test_logging_out_says_so_on_the_log_in_page_and_the_inbox_is_closed(client, alice):
+    client.force_login(alice.user)
+
+    response = client.post(reverse("accounts:logout"), follow=True, HTTP_ACCEPT_LANGUAGE="sv")
+
+    assert "Du är utloggad." in response.content.decode()
+    assert response.request["PATH_INFO"] == reverse("accounts:login")
+    assert client.get("/inbox/").status_code == 302
