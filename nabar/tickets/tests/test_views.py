@@ -501,6 +501,19 @@ def test_an_alerts_due_time_is_written_for_people(alice_client, organisation, al
     assert "2026-12-07 03:27" not in html
 
 
+def test_an_alert_read_earlier_still_says_when_it_was_raised(alice_client, organisation, alice):
+    case = open_case(organisation)
+    with time_machine.travel(datetime(2026, 12, 3, 9, 15, tzinfo=UTC), tick=False):
+        raise_alert([alice], ticket=case, kind=Alert.Kind.HANDOFFS, data={"handoffs": 3})
+    alice_client.post(reverse("tickets:alerts"))
+
+    html = alice_client.get(reverse("tickets:alerts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    earlier = html.split("Read earlier", 1)[1]
+    assert 'datetime="2026-12-03T' in earlier
+    assert "3 Dec" in earlier
+
+
 def test_every_id_on_the_case_page_is_unique(alice_client, organisation):
     case = open_case(organisation)
 
