@@ -27,7 +27,9 @@ class LanguagesField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Language codes separated with commas, e.g. sv, en, fi."))
+        kwargs.setdefault(
+            "help_text", _("Languages separated with commas, as codes or names, e.g. sv, en, fi.")
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:

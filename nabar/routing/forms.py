@@ -240,8 +240,8 @@ class AgentRoutingForm(forms.Form):
     languages = LanguagesField(
         label=capfirst(Agent._meta.get_field("languages").verbose_name),
         help_text=_(
-            "Language codes separated with commas, e.g. sv, en, fi. Someone who writes "
-            "the case's language is chosen first."
+            "Languages separated with commas, as codes or names, e.g. sv, en, fi. Someone "
+            "who writes the case's language is chosen first."
         ),
     )
     skills = forms.CharField(

@@ -24,7 +24,7 @@ def _dangling_references(html: str) -> list[str]:
     ("url_name", "help_text"),
     [
         ("accounts:me", "mon-fri 08:00-17:00"),
-        ("accounts:me", "Language codes separated with commas"),
+        ("accounts:me", "Languages separated with commas, as codes or names"),
         ("routing:rule_new", "separate with commas"),
         ("routing:urgency_new", "A * at the end of a word accepts any ending"),
     ],
