@@ -261,27 +261,37 @@ def measure(texts: list[str], labels: list[str], seed: int) -> list[tuple[str, d
     return rows
 
 
+def load_tickets() -> tuple[list[str], list[str]]:
+    """The shared tickets' texts and topic groups; stops with a reason where they are absent."""
+    if not ZIP.exists():
+        raise SystemExit(f"{ZIP} is missing: this benchmark reads the shared ticket data")
+    return T.load_labelled_csv(ZIP, text_col="Document", label_col="Topic_group")
+
+
+def print_rows(seed: int, rows: list[tuple[str, dict[str, float]]], *, p99: bool) -> None:
+    """One line per model, its accuracy also as the change against the first (shipped) row."""
+    base = rows[0][1]["accuracy"]
+    for name, r in rows:
+        line = (
+            f"{seed:>4}  {name:<9}  {r['accuracy']:8.4f}  {100 * (r['accuracy'] - base):+5.2f}"
+            f"  {r['routed']:10.3f}  {r['precision']:9.3f}  {r['train_s']:7.1f}"
+        )
+        if p99:
+            line += f"  {r['p99_ms']:6.2f}" if "p99_ms" in r else "       -"
+        print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 7])
     args = parser.parse_args()
-    if not ZIP.exists():
-        raise SystemExit(f"{ZIP} is missing: this benchmark reads the shared ticket data")
-    texts, labels = T.load_labelled_csv(ZIP, text_col="Document", label_col="Topic_group")
+    texts, labels = load_tickets()
     print(f"{len(texts)} tickets; load {os.getloadavg()[0]:.1f}; figures on validation splits")
     print(
         "seed  model      accuracy  change  routed@95%  precision  train_s  p99_ms (with fastText)"
     )
     for seed in args.seeds:
-        rows = measure(texts, labels, seed)
-        base = rows[0][1]["accuracy"]
-        for name, r in rows:
-            p99 = f"{r['p99_ms']:6.2f}" if "p99_ms" in r else "     -"
-            print(
-                f"{seed:>4}  {name:<9}  {r['accuracy']:8.4f}  {100 * (r['accuracy'] - base):+5.2f}"
-                f"  {r['routed']:10.3f}  {r['precision']:9.3f}  {r['train_s']:7.1f}  {p99}",
-                flush=True,
-            )
+        print_rows(seed, measure(texts, labels, seed), p99=True)
 
 
 if __name__ == "__main__":

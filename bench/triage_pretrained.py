@@ -54,7 +54,13 @@ except ImportError:
         rerun_in(VENV, __file__, PACKAGES[:1], PACKAGES[1:])
     raise
 
-from bench.triage_neural import ZIP, Margins, routed, stacked_with_checks  # noqa: E402
+from bench.triage_neural import (  # noqa: E402
+    Margins,
+    load_tickets,
+    print_rows,
+    routed,
+    stacked_with_checks,
+)
 from nabar.routing import triage as T  # noqa: E402
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -160,9 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 7])
     args = parser.parse_args()
-    if not ZIP.exists():
-        raise SystemExit(f"{ZIP} is missing: this benchmark reads the shared ticket data")
-    texts, labels = T.load_labelled_csv(ZIP, text_col="Document", label_col="Topic_group")
+    texts, labels = load_tickets()
     model = encoder()
     vectors, seconds = embeddings(model, texts)
     p50, p99 = one_at_a_time(model, texts[:300])
@@ -173,14 +177,7 @@ def main() -> None:
     )
     print("seed  model      accuracy  change  routed@95%  precision  train_s")
     for seed in args.seeds:
-        rows = measure(texts, labels, vectors, seconds / len(texts), seed)
-        base = rows[0][1]["accuracy"]
-        for name, r in rows:
-            print(
-                f"{seed:>4}  {name:<9}  {r['accuracy']:8.4f}  {100 * (r['accuracy'] - base):+5.2f}"
-                f"  {r['routed']:10.3f}  {r['precision']:9.3f}  {r['train_s']:7.1f}",
-                flush=True,
-            )
+        print_rows(seed, measure(texts, labels, vectors, seconds / len(texts), seed), p99=False)
 
 
 if __name__ == "__main__":
