@@ -162,20 +162,56 @@ class Command(BaseCommand):
                 ],
                 set_team=teams["Fakturor"],
             )
+        opened: dict[str, Ticket] = {}
         for name, email, phone, language, body, answer in CASES:
-            ticket, _ = actions.open_ticket(
-                org,
-                case=actions.NewCase(
-                    name=name, email=email, phone=phone, body=body, language=language
-                ),
-                channel=Channel.EMAIL if email else Channel.PHONE,
-            )
+            ticket = self._open(org, name, email, phone, language, body)
+            opened[name] = ticket
             if answer and ticket.owner:
                 actions.reply_to_customer(
                     ticket, agent=ticket.owner, body=answer, status=Ticket.Status.WAITING
                 )
-        self.stdout.write(self.style.SUCCESS(f"Created {org.name} with {len(CASES)} cases."))
+        self._history(org, opened, agents)
+        count = Ticket.objects.filter(organisation=org).count()
+        self.stdout.write(self.style.SUCCESS(f"Created {org.name} with {count} cases."))
         self._print_logins()
+
+    @staticmethod
+    def _open(
+        org: Organisation, name: str, email: str, phone: str, language: str, body: str
+    ) -> Ticket:
+        ticket, _ = actions.open_ticket(
+            org,
+            case=actions.NewCase(name=name, email=email, phone=phone, body=body, language=language),
+            channel=Channel.EMAIL if email else Channel.PHONE,
+        )
+        return ticket
+
+    def _history(
+        self, org: Organisation, opened: dict[str, Ticket], agents: dict[str, Agent]
+    ) -> None:
+        """A hand-over and a returning customer, so the case pages and the routing report show
+        what they are for."""
+        outage = opened["Sven Holm"]
+        if outage.owner is not None:
+            to = agents["alice"] if outage.owner != agents["alice"] else agents["bob"]
+            actions.transfer_ticket(
+                outage,
+                agent=outage.owner,
+                to_owner=to,
+                note="Hässelby har ett känt avbrott; nätdriften lovar besked före kl. 15. "
+                "Sven jobbar hemifrån, så ge honom en tid även om den är osäker.",
+                why=f"{to.name} har kontakten med nätdriften i Hässelby.",
+            )
+        # Karin writes again: routing gives the new case to the person she had.
+        self._open(
+            org,
+            "Karin Lund",
+            "karin.lund@example.se",
+            "",
+            "sv",
+            "Tack för hjälpen med fakturan! En sak till: kan jag få mina fakturor som pdf via "
+            "mejl i stället för på papper?",
+        )
 
     def _print_logins(self) -> None:
         self.stdout.write("Contact page: /o/demo/")
