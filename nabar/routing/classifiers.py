@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
+
 from nabar.accounts.models import Organisation
 from nabar.routing.models import TriageClassifier
 from nabar.tickets.models import Ticket
@@ -30,6 +32,35 @@ class LabelledCases:
     closed: int  # solved or closed cases, labelled or not
 
 
+def labelled_queryset(organisation: Organisation) -> QuerySet[Ticket]:
+    """Solved and closed cases that carry a category: what the classifier learns from."""
+    return (
+        Ticket.objects.filter(organisation=organisation, status__in=Ticket.CLOSED_STATUSES)
+        .exclude(category="")
+        .exclude(merged_into__isnull=False)
+    )
+
+
+@dataclass(frozen=True)
+class ClassifierStatus:
+    """What the triage page says about the classifier: the current one, or how far to the first."""
+
+    current: TriageClassifier | None
+    labelled: int
+    needed: int
+
+
+def classifier_status(organisation: Organisation) -> ClassifierStatus:
+    from nabar.routing.triage import MIN_EXAMPLES
+
+    current = (
+        TriageClassifier.objects.current().filter(organisation=organisation).defer("blob").first()
+    )
+    return ClassifierStatus(
+        current=current, labelled=labelled_queryset(organisation).count(), needed=MIN_EXAMPLES
+    )
+
+
 def labelled_cases(organisation: Organisation) -> LabelledCases:
     """The organisation's solved and closed cases with a category, to train on.
 
@@ -40,8 +71,9 @@ def labelled_cases(organisation: Organisation) -> LabelledCases:
     from nabar.tickets.models import Message
 
     closed = Ticket.objects.filter(organisation=organisation, status__in=Ticket.CLOSED_STATUSES)
-    labelled = closed.exclude(category="").exclude(merged_into__isnull=False)
-    rows = list(labelled.order_by("pk").values_list("pk", "subject", "category"))
+    rows = list(
+        labelled_queryset(organisation).order_by("pk").values_list("pk", "subject", "category")
+    )
     first: dict[int, str] = {}
     for ticket_id, body in (
         Message.objects.filter(

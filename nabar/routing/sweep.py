@@ -54,6 +54,7 @@ def retrain_due(*, now: datetime | None = None) -> int:
     Safe on several sweepers: an organisation is claimed with a conditional UPDATE, so its
     training is queued once per period however many sweepers run.
     """
+    from nabar.routing.classifiers import labelled_queryset
     from nabar.routing.models import TriageClassifier
     from nabar.routing.tasks import retrain_triage
     from nabar.routing.triage import MIN_EXAMPLES
@@ -73,11 +74,7 @@ def retrain_due(*, now: datetime | None = None) -> int:
         )
         if trained is not None and trained > now - period:
             continue
-        labelled = Ticket.objects.filter(
-            organisation=organisation,
-            status__in=Ticket.CLOSED_STATUSES,
-            merged_into__isnull=True,
-        ).exclude(category="")
+        labelled = labelled_queryset(organisation)
         if trained is not None:
             if not labelled.filter(updated_at__gt=trained).exists():
                 continue  # nothing new to learn from

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nabar.accounts import actions as agent_actions
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.routing import access, reports
+from nabar.routing.classifiers import classifier_status
 from nabar.routing.forms import (
     AgentRoutingForm,
     OrganisationRoutingForm,
@@ -255,7 +257,23 @@ def triage(request: HttpRequest) -> HttpResponse:
         }
         for ticket in cases
     ]
-    return render(request, "routing/triage.html", {"rows": rows})
+    status = classifier_status(agent.organisation)
+    return render(
+        request,
+        "routing/triage.html",
+        {
+            "rows": rows,
+            "classifier": status.current,
+            "accuracy_percent": (
+                round(100 * status.current.accuracy)
+                if status.current and status.current.accuracy is not None
+                else None
+            ),
+            "labelled": status.labelled,
+            "needed": status.needed,
+            "retrain_hours": settings.NABAR_TRIAGE_RETRAIN_HOURS,
+        },
+    )
 
 
 @login_required

@@ -230,6 +230,36 @@ def test_the_empty_triage_queue_says_so(alice_client):
     assert "No case waits for a category." in page.content.decode()
 
 
+def test_the_triage_page_says_the_classifier_is_not_trained_and_how_far_it_is(
+    alice_client, organisation
+):
+    closed = open_case(organisation)
+    Ticket.objects.filter(pk=closed.pk).update(status=Ticket.Status.SOLVED, category="invoice")
+
+    html = alice_client.get(reverse("routing:triage"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Not trained yet." in html
+    assert "once 20 solved or closed cases carry a category; so far 1 do." in html
+    assert "routing rules and the default team route every case" in html
+
+
+def test_the_triage_page_describes_the_current_classifier(alice_client, organisation, settings):
+    from nabar.routing.tests.test_triage import synthetic_cases
+    from nabar.routing.training import train_from_rows
+
+    texts, labels = synthetic_cases(90, seed=5)
+    stored = train_from_rows(organisation, texts=texts, labels=labels)
+    settings.NABAR_TRIAGE_RETRAIN_HOURS = 12
+
+    html = alice_client.get(reverse("routing:triage"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert "på 90 lösta ärenden i 3 kategorier" in html
+    assert f"{round(100 * stored.accuracy)} %" in html
+    assert f"minst {stored.threshold:.2f}".replace(".", ",") in html
+    assert "högst en gång per 12 timmar" in html
+    assert "Inte tränad ännu" not in html
+
+
 def test_alerts_are_listed_and_marked_read(alice_client, organisation, alice):
     ticket = open_case(organisation)
     Alert.objects.create(
