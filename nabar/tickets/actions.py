@@ -532,6 +532,9 @@ def assign_ticket(
             previous=previous.name if previous else "",
             reason=reason,
         )
+        if agent is not None and agent.pk != owner.pk:
+            # Given by a person (a team lead): the new owner hears it, not only sees the inbox.
+            raise_alert([owner], ticket=ticket, kind=Alert.Kind.HANDED, data={"by": agent.name})
     return ticket
 
 
@@ -847,6 +850,10 @@ def transfer_ticket(
                 )
             if to_owner is None:
                 _alert_nobody_available(ticket)
+            elif to_owner.pk != agent.pk:
+                raise_alert(
+                    [to_owner], ticket=ticket, kind=Alert.Kind.HANDED, data={"by": agent.name}
+                )
             _tell_customer_new_owner(ticket, why=why)
     if refused is not None:
         code, kind, data = refused
@@ -1028,6 +1035,13 @@ def hand_to_stand_in(ticket: Ticket, *, reason: str, since: Any = None) -> Ticke
                 ticket=ticket,
                 kind=Alert.Kind.NOBODY,
                 data={"absent": absent.name},
+            )
+        else:
+            raise_alert(
+                [stand_in],
+                ticket=ticket,
+                kind=Alert.Kind.HANDED,
+                data={"absent": absent.name, "reason": reason},
             )
         # The customer always hears where the case went: to the stand-in while the owner is
         # away, to the stand-in for good, or to the team queue.

@@ -125,6 +125,18 @@ def describe(kind: str, data: dict[str, Any]) -> str:
                 "stand_in": data["stand_in"],
             }
         return text
+    if kind == Alert.Kind.HANDED and data.get("reason") == "inactive":
+        return _("%(case)s is yours now: %(name)s no longer works here.") % {
+            "case": case,
+            "name": data.get("absent", ""),
+        }
+    if kind == Alert.Kind.HANDED and "absent" in data:
+        return _("%(case)s is yours while %(name)s is away.") % {
+            "case": case,
+            "name": data["absent"],
+        }
+    if kind == Alert.Kind.HANDED:
+        return _("%(by)s handed %(case)s to you.") % {"case": case, "by": data.get("by", "")}
     if kind == Alert.Kind.OTHER and "stranger" in data:
         return _(
             "%(address)s, which is not one of the customer's addresses, wrote on the finished "

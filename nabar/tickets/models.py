@@ -325,6 +325,7 @@ class Alert(models.Model):
         BREACHED = "breached", _("Reply overdue")
         NOBODY = "nobody", _("Nobody available")
         LANGUAGE = "language", _("Nobody speaks the language")
+        HANDED = "handed", _("Case handed to you")
         OTHER = "other", _("Other")
 
     organisation = models.ForeignKey(

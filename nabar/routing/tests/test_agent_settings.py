@@ -65,11 +65,11 @@ def test_the_settings_page_lists_the_agents_with_their_load_and_an_edit_link(
     swedish = dave_client.get(reverse("routing:settings"), HTTP_ACCEPT_LANGUAGE="sv")
     assert "<td>Finska</td>" in swedish.content.decode()
     # The table costs the same few queries however many agents there are.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         dave_client.get(reverse("routing:settings"))
     for n in range(5):
         make_agent(organisation, f"extra{n}", f"Extra {n}")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         dave_client.get(reverse("routing:settings"))
 
 

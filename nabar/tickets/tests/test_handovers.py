@@ -484,3 +484,48 @@ def test_a_swedish_customer_hears_whose_stand_in_has_the_case(organisation, alic
     actions.hand_to_stand_in(ticket, reason="away")
 
     assert "Ditt ärende NB-1001 ligger hos Bob medan Alice är borta." in mail.outbox[0].body
+
+
+def _alerts_page(client, agent: Agent, language: str = "en") -> str:  # type: ignore[no-untyped-def]
+    client.force_login(agent.user)
+    return client.get(reverse("tickets:alerts"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+
+def test_the_new_owner_is_alerted_to_a_hand_over_and_the_menu_counts_it(
+    client, organisation, alice, bob
+):
+    ticket = _case_of(alice, organisation)
+
+    actions.transfer_ticket(ticket, agent=alice, note="Bob kan fakturor.", to_owner=bob)
+
+    page = _alerts_page(client, bob)
+    assert "Alice handed NB-1001 to you." in page
+    assert '(1<span class="visually-hidden"> unread</span>)' in page
+    assert "handed NB-1001" not in _alerts_page(client, alice)
+
+
+def test_a_case_given_by_the_team_lead_alerts_its_new_owner(client, organisation, alice, bob, lead):
+    ticket = _case_of(alice, organisation)
+
+    actions.assign_ticket(ticket, owner=bob, agent=lead)
+
+    assert "Lena lämnade över NB-1001 till dig." in _alerts_page(client, bob, "sv")
+
+
+def test_the_stand_in_is_alerted_to_the_case_of_someone_away(client, organisation, alice, bob):
+    ticket = _case_of(alice, organisation)
+    _go_away(alice, stand_in=bob)
+
+    actions.hand_to_stand_in(ticket, reason="away")
+
+    assert "NB-1001 is yours while Alice is away." in _alerts_page(client, bob)
+
+
+def test_taking_a_case_from_the_queue_alerts_nobody(client, organisation, alice, bob):
+    ticket = _case_of(alice, organisation)
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+
+    actions.take_ticket(ticket, agent=bob)
+
+    assert not Alert.objects.filter(kind=Alert.Kind.HANDED).exists()
+    assert "Nothing needs your attention right now." in _alerts_page(client, bob)

@@ -112,7 +112,7 @@ def test_the_inbox_uses_the_same_number_of_queries_for_10_or_40_cases(
     for i in range(10):
         open_case(organisation, email=f"x{i}@example.se")
     alice_client.get(reverse("tickets:inbox"))  # warm the session
-    with django_assert_num_queries(12) as small:
+    with django_assert_num_queries(13) as small:
         alice_client.get(reverse("tickets:inbox"))
     for i in range(30):
         open_case(organisation, email=f"y{i}@example.se")
@@ -129,7 +129,7 @@ def test_the_case_page_uses_a_fixed_number_of_queries(
     case = open_case(organisation)
     url = reverse("tickets:detail", kwargs={"number": case.number})
     alice_client.get(url)
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(14) as few:
         alice_client.get(url)
     for i in range(15):
         actions.reply_to_customer(case, agent=alice, body=f"Svar {i}")
