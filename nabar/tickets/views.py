@@ -249,10 +249,15 @@ def _suggestions(ticket: Ticket) -> list[tuple[str, float]]:
 @login_required
 def detail(request: HttpRequest, number: int) -> HttpResponse:
     ticket = access.get_ticket_for(request.user, number)
-    # The case is being looked at: its alerts for this person have done their work.
-    Alert.objects.filter(
-        recipient=access.agent_for(request.user), ticket=ticket, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    # The case is being looked at: its alerts for this person have done their work. Looked up
+    # first, so that a page view with no alert (nearly all) writes nothing.
+    unread = list(
+        Alert.objects.filter(
+            recipient=access.agent_for(request.user), ticket=ticket, read_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if unread:
+        Alert.objects.filter(pk__in=unread).update(read_at=timezone.now())
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
