@@ -18,19 +18,6 @@ def _leads_or_admin(request: HttpRequest) -> bool:
     return agent is not None and is_lead_or_admin(agent)
 
 
-def _unread_alerts(request: HttpRequest) -> int:
-    from nabar.tickets.models import Alert
-
-    agent = getattr(request.user, "agent", None) if request.user.is_authenticated else None
-    if agent is None:
-        return 0
-    return Alert.objects.filter(recipient=agent, read_at__isnull=True).count()
-
-
 def frame(request: HttpRequest) -> dict[str, object]:
-    """``leads_or_admin``: whether the menu shows the pages for team leads and administrators;
-    ``unread_alerts``: how many alerts the menu says wait for this agent."""
-    return {
-        "leads_or_admin": SimpleLazyObject(lambda: _leads_or_admin(request)),
-        "unread_alerts": SimpleLazyObject(lambda: _unread_alerts(request)),
-    }
+    """``leads_or_admin``: whether the menu shows the pages for team leads and administrators."""
+    return {"leads_or_admin": SimpleLazyObject(lambda: _leads_or_admin(request))}

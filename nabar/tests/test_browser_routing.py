@@ -117,14 +117,17 @@ def test_right_person_first_hand_over_told_same_person_next_time_and_the_report(
     assert ticket.handoff_count == 1
     desk.close()
 
-    # The new owner finds the hand-over note at the top of the case.
+    # The new owner is alerted, follows the alert and finds the hand-over note at the top.
     desk = browser.new_context(locale="sv")
     page = _login(desk, live_server.url, "fredrik")
-    page.get_by_role("link", name=ticket.reference).click()
+    page.get_by_role("link", name="Larm (1 oläst)", exact=True).click()
+    assert_accessible(page, label="alerts with a hand-over")
+    page.get_by_role("link", name=f"Berit lämnade över {ticket.reference} till dig.").click()
     heading = page.get_by_role("heading", name="Överlämning från Berit")
     assert heading.is_visible()
     assert "Kreditera en av dem." in page.locator(".handover").inner_text()
     assert_accessible(page, label="case page with a hand-over note")
+    assert page.get_by_role("link", name="Larm", exact=True).is_visible()  # read now
     desk.close()
 
     # 3. A week later the customer writes again: Fredrik gets it.

@@ -500,7 +500,7 @@ def test_the_new_owner_is_alerted_to_a_hand_over_and_the_menu_counts_it(
 
     page = _alerts_page(client, bob)
     assert "Alice handed NB-1001 to you." in page
-    assert '(1<span class="visually-hidden"> unread</span>)' in page
+    assert '<span class="count">(1 unread)</span>' in page
     assert "handed NB-1001" not in _alerts_page(client, alice)
 
 
@@ -511,11 +511,11 @@ def test_opening_the_case_marks_its_alerts_read_and_the_menu_count_drops(
     other = _case_of(alice, organisation, email="erik@example.se")
     actions.transfer_ticket(ticket, agent=alice, note="Till dig.", to_owner=bob)
     actions.transfer_ticket(other, agent=alice, note="Och den här.", to_owner=bob)
-    assert '(2<span class="visually-hidden"> unread</span>)' in _alerts_page(client, bob)
+    assert '<span class="count">(2 unread)</span>' in _alerts_page(client, bob)
 
     page = client.get(ticket.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert '(1<span class="visually-hidden"> unread</span>)' in page
+    assert '<span class="count">(1 unread)</span>' in page
     alerts = _alerts_page(client, bob).split("Read earlier", 1)
     assert f"handed {ticket.reference} to you" in alerts[1]
     assert f"handed {other.reference} to you" in alerts[0]
