@@ -52,9 +52,13 @@ def get_message_for(user: object, number: int, pk: int) -> Message:
         raise Http404("message") from None
 
 
-def _team_id(ticket: Ticket) -> int | None:
-    """The team a case is with: its own, else the organisation's default team."""
-    return ticket.team_id or ticket.organisation.default_team_id
+def _leads_the_case_team(agent: Agent, ticket: Ticket) -> bool:
+    """Whether ``agent`` is the lead of the team the case is with: the lead its alerts go to
+    (``alerts.team_leads``)."""
+    from nabar.tickets.alerts import case_team
+
+    team = case_team(ticket)
+    return team is not None and team.lead_id == agent.pk
 
 
 def may_override_owner(agent: Agent, ticket: Ticket) -> bool:
@@ -62,10 +66,7 @@ def may_override_owner(agent: Agent, ticket: Ticket) -> bool:
     hand-over; a lead of another team hands over with a note like everyone else."""
     from nabar.accounts.access import is_admin
 
-    if is_admin(agent):
-        return True
-    team_id = _team_id(ticket)
-    return team_id is not None and agent.led_teams.filter(pk=team_id).exists()
+    return is_admin(agent) or _leads_the_case_team(agent, ticket)
 
 
 def may_take(agent: Agent, ticket: Ticket) -> bool:
@@ -73,7 +74,7 @@ def may_take(agent: Agent, ticket: Ticket) -> bool:
     owns it)."""
     if ticket.owner_id is not None or ticket.is_closed:
         return False
-    team_id = _team_id(ticket)
+    team_id = ticket.team_id or ticket.organisation.default_team_id
     if team_id is None:
         return False
-    return agent.teams.filter(pk=team_id).exists() or agent.led_teams.filter(pk=team_id).exists()
+    return agent.teams.filter(pk=team_id).exists() or _leads_the_case_team(agent, ticket)

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from nabar.accounts.models import Agent
+from nabar.accounts.models import Agent, Team
 from nabar.routing.language import language_name
 from nabar.routing.urgency import in_reader_language
 from nabar.sla.models import CaseClock
@@ -61,9 +61,14 @@ def raise_alert(
     return raised
 
 
+def case_team(ticket: Ticket) -> Team | None:
+    """The team a case is with: its own, else the organisation's default team."""
+    return ticket.team or ticket.organisation.default_team
+
+
 def team_leads(ticket: Ticket) -> list[Agent]:
     """Who leads the case's team, else the organisation's default team."""
-    team = ticket.team or ticket.organisation.default_team
+    team = case_team(ticket)
     return [team.lead] if team is not None and team.lead is not None else []
 
 
