@@ -37,7 +37,8 @@ class LanguagesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         written = _codes(super().to_python(value) or "")
-        bad = [text for text in written if language_code(text) is None]
+        codes = [language_code(text) for text in written]
+        bad = [text for text, code in zip(written, codes, strict=True) if code is None]
         if bad:
             raise forms.ValidationError(
                 _(
@@ -46,8 +47,7 @@ class LanguagesField(forms.CharField):
                 )
                 % {"bad": ", ".join(bad)}
             )
-        codes = [language_code(text) or text for text in written]
-        return list(dict.fromkeys(codes))
+        return list(dict.fromkeys(code for code in codes if code is not None))
 
 
 class ProfileForm(forms.Form):
