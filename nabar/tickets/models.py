@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from nabar.accounts.models import Agent
 
 
 def new_public_token() -> str:
@@ -314,6 +318,18 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def unread_for(self, agent: Agent) -> AlertQuerySet:
+        """The alerts waiting for ``agent``: the menu counts them, the alerts page lists them first."""
+        return self.filter(recipient=agent, read_at__isnull=True)
+
+    def read_by(self, agent: Agent) -> AlertQuerySet:
+        return self.filter(recipient=agent, read_at__isnull=False)
+
+    def mark_read(self) -> int:
+        return self.update(read_at=timezone.now())
+
+
 class Alert(models.Model):
     """Something a person must look at now: a case about to breach, a third hand-off, an urgent case."""
 
@@ -355,6 +371,8 @@ class Alert(models.Model):
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alert")

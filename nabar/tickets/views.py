@@ -252,12 +252,12 @@ def detail(request: HttpRequest, number: int) -> HttpResponse:
     # The case is being looked at: its alerts for this person have done their work. Looked up
     # first, so that a page view with no alert (nearly all) writes nothing.
     unread = list(
-        Alert.objects.filter(
-            recipient=access.agent_for(request.user), ticket=ticket, read_at__isnull=True
-        ).values_list("pk", flat=True)
+        Alert.objects.unread_for(access.agent_for(request.user))
+        .filter(ticket=ticket)
+        .values_list("pk", flat=True)
     )
     if unread:
-        Alert.objects.filter(pk__in=unread).update(read_at=timezone.now())
+        Alert.objects.filter(pk__in=unread).mark_read()
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
@@ -617,17 +617,9 @@ def split(request: HttpRequest, number: int, pk: int) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     agent = access.agent_for(request.user)
     if request.method == "POST":
-        Alert.objects.filter(recipient=agent, read_at__isnull=True).update(read_at=timezone.now())
+        Alert.objects.unread_for(agent).mark_read()
         flash.success(request, _("All alerts marked as read."))
         return redirect("tickets:alerts")
-    unread = list(
-        Alert.objects.filter(recipient=agent, read_at__isnull=True).select_related(
-            "ticket__organisation"
-        )[:200]
-    )
-    earlier = list(
-        Alert.objects.filter(recipient=agent, read_at__isnull=False).select_related(
-            "ticket__organisation"
-        )[:50]
-    )
+    unread = list(Alert.objects.unread_for(agent).select_related("ticket__organisation")[:200])
+    earlier = list(Alert.objects.read_by(agent).select_related("ticket__organisation")[:50])
     return render(request, "tickets/alerts.html", {"unread": unread, "earlier": earlier})

@@ -19,4 +19,4 @@ def unread_alerts(context: dict[str, Any]) -> int:
     agent = getattr(user, "agent", None) if user is not None and user.is_authenticated else None
     if agent is None:
         return 0
-    return Alert.objects.filter(recipient=agent, read_at__isnull=True).count()
+    return Alert.objects.unread_for(agent).count()
