@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from nabar.accounts.models import Agent, Organisation, Team, User
+from nabar.routing import training, triage
 from nabar.routing.models import RoutingRule
 from nabar.tickets import actions
+from nabar.tickets.demo_history import create_history
 from nabar.tickets.models import Channel, Ticket
 
 DEMO_PASSWORD = "nabar-demo"
@@ -162,6 +164,8 @@ class Command(BaseCommand):
                 ],
                 set_team=teams["Fakturor"],
             )
+        create_history(org, teams)
+        self._train(org)
         opened: dict[str, Ticket] = {}
         for name, email, phone, language, body, answer in CASES:
             ticket = self._open(org, name, email, phone, language, body)
@@ -185,6 +189,15 @@ class Command(BaseCommand):
             channel=Channel.EMAIL if email else Channel.PHONE,
         )
         return ticket
+
+    def _train(self, org: Organisation) -> None:
+        """Learn the categories of the past cases, so that today's are sorted by them."""
+        try:
+            stored = training.train_organisation(org)
+        except triage.TriageDataError as error:
+            self.stdout.write(f"The category classifier was not trained: {error}")
+            return
+        self.stdout.write(f"Trained the category classifier on {stored.cases_used} solved cases.")
 
     def _history(
         self, org: Organisation, opened: dict[str, Ticket], agents: dict[str, Agent]
