@@ -63,6 +63,13 @@ def test_the_demo_has_a_history_that_trains_the_classifier_and_fills_the_reports
     assert not Alert.objects.filter(ticket__in=past, read_at__isnull=True).exists()
 
     today = Ticket.objects.filter(organisation=org, status__in=Ticket.OPEN_STATUSES)
+    # The receipts promise a reply by the reply target, not at the pace of a quiet history.
+    unanswered = today.filter(first_response_at__isnull=True)
+    assert unanswered.count() >= 3
+    for case in unanswered:
+        assert case.expected_reply_until is not None
+        assert case.due_at is not None
+        assert abs(case.expected_reply_until - case.due_at) < timedelta(minutes=1), case
     routed = today.filter(category_set_by="model")
     assert routed.exists()  # sorted by the classifier learned from the history
     waiting = today.filter(needs_triage=True)
