@@ -543,8 +543,9 @@ HANDOVER_NOTE = "Det här hör till er; kunden har beskrivit allt i sitt meddela
 
 
 def routine_cases(per_category: int = 12, *, seed: int = 7) -> list[PastCase]:
-    """``per_category`` Swedish and a few English cases of each category over the last eight
-    weeks, the same every run; one in four is handed over before it is answered."""
+    """``per_category`` Swedish and a few English cases of each category from the eight weeks
+    before the quiet fortnight, the same every run; one in four is handed over before it is
+    answered."""
     rng = random.Random(seed)
     cases = []
 
