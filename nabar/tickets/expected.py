@@ -8,7 +8,8 @@ estimate says so and falls back to the organisation's reply target.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
@@ -134,6 +135,28 @@ def owner_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours | None:
     return batch.remember(("owner-hours", owner.pk), read)
 
 
+def first_return(ticket: Ticket, now: datetime) -> datetime | None:
+    """When the first person who could take an unowned case is back, if everyone is away.
+
+    Only when every active agent of the case's team (of the organisation, without a team) is
+    away with the day they are back given: someone available, off for the evening or away
+    with no day given may start at any time, and the reply target holds from now.
+    """
+    if ticket.owner_id is not None:
+        return None
+    agents = Agent.objects.filter(organisation_id=ticket.organisation_id, is_active=True)
+    if ticket.team_id is not None:
+        agents = agents.filter(teams=ticket.team_id)
+    earliest: datetime | None = None
+    zone = ZoneInfo(ticket.organisation.time_zone)
+    for availability, back_on in agents.values_list("availability", "back_on"):
+        if availability != Agent.Availability.AWAY or back_on is None:
+            return None
+        back = datetime.combine(back_on, time.min, tzinfo=zone)
+        earliest = back if earliest is None else min(earliest, back)
+    return earliest if earliest is not None and earliest > now else None
+
+
 def estimate_first_reply(ticket: Ticket) -> Estimate:
     """The range announced to the customer, in the hours and with the target of the SLA policy."""
     from nabar.sla.actions import clock_hours, targets_for
@@ -148,11 +171,13 @@ def estimate_first_reply(ticket: Ticket) -> Estimate:
     # The owner answers in their own working hours, when they have set some.
     working = owner_hours(ticket, hours) or hours
     rate = replies_per_hour(organisation, working, owner_id=ticket.owner_id)
+    # A case in a queue whose people are all away until a known day waits for the first of them.
+    start = first_return(ticket, now) or now
     wait = predict_written_wait(
-        ahead=ahead, replies_per_hour=rate, now=now, hours=working, fallback=target
+        ahead=ahead, replies_per_hour=rate, now=start, hours=working, fallback=target
     )
-    likely = now + timedelta(seconds=wait.median_seconds)
-    latest = now + timedelta(seconds=wait.p90_seconds)
+    likely = start + timedelta(seconds=wait.median_seconds)
+    latest = start + timedelta(seconds=wait.p90_seconds)
     return Estimate(
         likely=likely,
         latest=max(latest, likely),

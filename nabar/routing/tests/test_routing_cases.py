@@ -210,6 +210,37 @@ def test_when_everyone_is_away_the_case_waits_in_the_team_queue_and_the_lead_is_
     assert "waits in the queue" in mail.outbox[0].body or "väntar i kön" in mail.outbox[0].body
 
 
+@time_machine.travel("2026-12-02 10:00 +01:00", tick=False)  # a Wednesday
+def test_when_everyone_is_away_until_a_known_day_the_receipt_counts_from_that_day(
+    organisation, alice, bob
+):
+    for agent, back in ((alice, "2026-12-14"), (bob, "2026-12-16")):
+        set_availability(agent, availability=Agent.Availability.AWAY)
+        Agent.objects.filter(pk=agent.pk).update(back_on=back)
+
+    ticket = open_case(organisation)
+
+    assert ticket.owner is None
+    # Alice, back first, is back on Monday the 14th: no reply can come before that day.
+    assert timezone.localtime(ticket.expected_reply_from).date().isoformat() == "2026-12-14"
+    assert timezone.localtime(ticket.expected_reply_until).date().isoformat() == "2026-12-14"
+    assert "14 december" in mail.outbox[0].body
+
+
+@time_machine.travel("2026-12-02 10:00 +01:00", tick=False)
+def test_someone_away_without_a_day_may_be_back_any_time_so_the_target_holds_from_now(
+    organisation, alice, bob
+):
+    set_availability(alice, availability=Agent.Availability.AWAY)
+    Agent.objects.filter(pk=alice.pk).update(back_on="2026-12-14")
+    set_availability(bob, availability=Agent.Availability.AWAY)  # no day given
+
+    ticket = open_case(organisation)
+
+    assert ticket.owner is None
+    assert timezone.localtime(ticket.expected_reply_until).date().isoformat() == "2026-12-02"
+
+
 def test_urgent_wording_raises_priority_and_alerts_the_lead(organisation, alice, bob):
     Team.objects.filter(pk=organisation.default_team_id).update(lead=bob)
 
