@@ -53,7 +53,7 @@ PAST: list[PastCase] = [
         "Bo Gustafsson",
         "bo.gustafsson@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Fakturan för augusti har en avgift på 49 kronor som jag inte känner igen. Vad är det för "
         "något?",
         INVOICE_REPLY,
@@ -63,7 +63,7 @@ PAST: list[PastCase] = [
         "Linnea Berg",
         "linnea.berg@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Min beställning skulle komma i fredags men paketet har fortfarande inte kommit. "
         "Spårningen har inte ändrats på fyra dagar.",
         DELIVERY_REPLY,
@@ -73,7 +73,7 @@ PAST: list[PastCase] = [
         "Tom Becker",
         "tom.becker@example.com",
         "en",
-        "login",
+        "inloggning",
         "I cannot log in to my account. The password reset link says it has expired every time.",
         "Hi Tom, I have sent you a new reset link that is valid for 24 hours.",
     ),
@@ -82,7 +82,7 @@ PAST: list[PastCase] = [
         "Ahmed Yusuf",
         "ahmed.yusuf@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Internet och tv har slutat fungera hos oss i Rinkeby sedan klockan sju i kväll.",
         OUTAGE_REPLY,
     ),
@@ -91,7 +91,7 @@ PAST: list[PastCase] = [
         "Sara Lindqvist",
         "sara.lindqvist@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Jag har fått en påminnelse om en faktura som jag redan har betalat den 3:e. Kan ni "
         "kontrollera?",
         INVOICE_REPLY,
@@ -101,7 +101,7 @@ PAST: list[PastCase] = [
         "Olle Nilsson",
         "olle.nilsson@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Paketet levererades till fel adress, grannen på andra sidan gatan fick det. Det var "
         "skadat när jag hämtade det.",
         DELIVERY_REPLY,
@@ -111,7 +111,7 @@ PAST: list[PastCase] = [
         "Fatima Ali",
         "fatima.ali@example.se",
         "sv",
-        "login",
+        "inloggning",
         "Kontot är spärrat efter att jag skrev fel lösenord tre gånger. Hur låser jag upp det?",
         LOGIN_REPLY,
     ),
@@ -120,7 +120,7 @@ PAST: list[PastCase] = [
         "Jenny Moberg",
         "jenny.moberg@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Bredbandet går ner flera gånger om dagen i Bagarmossen. Routern lyser rött när det händer.",
         OUTAGE_REPLY,
         hours_to_reply=3,
@@ -130,7 +130,7 @@ PAST: list[PastCase] = [
         "Mark Evans",
         "mark.evans@example.com",
         "en",
-        "invoice",
+        "faktura",
         "My invoice this month is much higher than usual. Why was I charged for two months?",
         "Hi Mark, the invoice included last month's fee by mistake. I have credited it.",
     ),
@@ -139,7 +139,7 @@ PAST: list[PastCase] = [
         "Karl Svensson",
         "karl.svensson@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Jag beställde en router för två veckor sedan och har inte fått någon leverans eller "
         "något besked om när den kommer.",
         DELIVERY_REPLY,
@@ -149,7 +149,7 @@ PAST: list[PastCase] = [
         "Hanna Öberg",
         "hanna.oberg@example.se",
         "sv",
-        "login",
+        "inloggning",
         "Jag får ingen kod i sms när jag ska logga in, så jag kommer inte in på mina sidor.",
         LOGIN_REPLY,
     ),
@@ -158,7 +158,7 @@ PAST: list[PastCase] = [
         "Nils Falk",
         "nils.falk@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Ingen uppkoppling alls sedan i morse i Farsta. Är det ett avbrott i området?",
         OUTAGE_REPLY,
     ),
@@ -167,7 +167,7 @@ PAST: list[PastCase] = [
         "Ingrid Sjöberg",
         "ingrid.sjoberg@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Pengarna drogs två gånger från mitt konto den här månaden. Jag vill ha tillbaka det ena "
         "beloppet.",
         "Hej Ingrid! Den dubbla dragningen är återbetald och syns på ditt konto inom tre dagar.",
@@ -180,7 +180,7 @@ PAST: list[PastCase] = [
         "Lisa Holm",
         "lisa.holm@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Leveransen kom men det saknas en kabel i paketet. Kan ni skicka den som saknas?",
         DELIVERY_REPLY,
     ),
@@ -189,7 +189,7 @@ PAST: list[PastCase] = [
         "David Klein",
         "david.klein@example.com",
         "en",
-        "login",
+        "inloggning",
         "My account is locked and the app says to contact support. I have not changed anything.",
         "Hi David, your account is unlocked. You can log in again now.",
     ),
@@ -198,7 +198,7 @@ PAST: list[PastCase] = [
         "Eva Lind",
         "eva.lind@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Telefonin och internet ligger nere i hela huset i Skärholmen, flera grannar har samma fel.",
         OUTAGE_REPLY,
     ),
@@ -207,7 +207,7 @@ PAST: list[PastCase] = [
         "Per Olsson",
         "per.olsson@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Jag vill ha fakturan via e-post i stället för papper, och den senaste har fel adress.",
         INVOICE_REPLY,
     ),
@@ -216,7 +216,7 @@ PAST: list[PastCase] = [
         "Petra Nord",
         "petra.nord@example.se",
         "sv",
-        "login",
+        "inloggning",
         "Det står att mitt lösenord är fel fast jag precis har bytt det. Jag kommer inte in.",
         LOGIN_REPLY,
     ),
@@ -225,7 +225,7 @@ PAST: list[PastCase] = [
         "Amir Hosseini",
         "amir.hosseini@example.se",
         "sv",
-        "login",
+        "inloggning",
         "Jag har glömt mitt användarnamn och lösenord och kan inte logga in för att se mina "
         "fakturor.",
         LOGIN_REPLY,
@@ -238,7 +238,7 @@ PAST: list[PastCase] = [
         "Elif Demir",
         "elif.demir@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Räkningen för oktober har kommit två gånger med olika belopp. Vilken ska jag betala?",
         INVOICE_REPLY,
     ),
@@ -247,7 +247,7 @@ PAST: list[PastCase] = [
         "Per Olsson",
         "per.olsson@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Hej igen! Nu har jag beställt en ny router men leveransen verkar ha fastnat på terminalen.",
         DELIVERY_REPLY,
     ),
@@ -256,7 +256,7 @@ PAST: list[PastCase] = [
         "Rebecka Ek",
         "rebecka.ek@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Vi har haft avbrott i bredbandet tre kvällar i rad i Hässelby. Vad beror det på?",
         OUTAGE_REPLY,
     ),
@@ -265,7 +265,7 @@ PAST: list[PastCase] = [
         "Chris Young",
         "chris.young@example.com",
         "en",
-        "delivery",
+        "leverans",
         "My parcel has been stuck at the depot for a week. When will it be delivered?",
         "Hi Chris, the parcel left the depot today and should arrive tomorrow.",
     ),
@@ -274,7 +274,7 @@ PAST: list[PastCase] = [
         "Julia Stone",
         "julia.stone@example.com",
         "en",
-        "invoice",
+        "faktura",
         "I was billed for a service I cancelled in June. Please correct the invoice.",
         "Hi Julia, the cancelled service is removed and a corrected invoice is on its way.",
     ),
@@ -283,7 +283,7 @@ PAST: list[PastCase] = [
         "Oskar Wall",
         "oskar.wall@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Tv-kanalerna och bredbandet försvann samtidigt i kväll i Tensta. Är det något fel hos er?",
         OUTAGE_REPLY,
     ),
@@ -292,7 +292,7 @@ PAST: list[PastCase] = [
         "Maja Roos",
         "maja.roos@example.se",
         "sv",
-        "login",
+        "inloggning",
         "Appen loggar ut mig hela tiden och sedan kommer jag inte in igen med mitt lösenord.",
         LOGIN_REPLY,
     ),
@@ -301,7 +301,7 @@ PAST: list[PastCase] = [
         "Göran Larsson",
         "goran.larsson@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Paketet står som levererat men jag har inte fått något. Det finns inget i brevlådan.",
         DELIVERY_REPLY,
         hours_to_reply=3,
@@ -311,7 +311,7 @@ PAST: list[PastCase] = [
         "Henrik Dahl",
         "henrik.dahl@example.se",
         "sv",
-        "invoice",
+        "faktura",
         "Varför har fakturan en förseningsavgift när jag betalade i tid? Jag har kvittot.",
         INVOICE_REPLY,
         hours_to_reply=3,
@@ -321,7 +321,7 @@ PAST: list[PastCase] = [
         "Eva Lind",
         "eva.lind@example.se",
         "sv",
-        "outage",
+        "avbrott",
         "Nu är internet borta igen hemma i Skärholmen sedan i går. Jag behöver det till jobbet.",
         OUTAGE_REPLY,
     ),
@@ -330,7 +330,7 @@ PAST: list[PastCase] = [
         "Anna Sund",
         "anna.sund@example.se",
         "sv",
-        "delivery",
+        "leverans",
         "Kan jag ändra leveransadressen för min beställning? Den är inte skickad än.",
         DELIVERY_REPLY,
         hours_to_reply=1,
@@ -340,7 +340,7 @@ PAST: list[PastCase] = [
 
 # Routine cases, written from parts: what most of a helpdesk's history looks like.
 ROUTINE_PARTS: dict[str, tuple[list[str], list[str]]] = {
-    "invoice": (
+    "faktura": (
         [
             "Fakturan för {month} är högre än vanligt",
             "Jag har fått en faktura på {amount} kronor som jag inte förstår",
@@ -360,7 +360,7 @@ ROUTINE_PARTS: dict[str, tuple[list[str], list[str]]] = {
             "Kan ni kreditera mellanskillnaden?",
         ],
     ),
-    "delivery": (
+    "leverans": (
         [
             "Min beställning från {month} har inte kommit",
             "Paketet har stått still i spårningen i {days} dagar",
@@ -380,7 +380,7 @@ ROUTINE_PARTS: dict[str, tuple[list[str], list[str]]] = {
             "Jag behöver den till helgen.",
         ],
     ),
-    "login": (
+    "inloggning": (
         [
             "Jag kommer inte in på mitt konto",
             "Lösenordet fungerar inte fast jag har bytt det",
@@ -400,7 +400,7 @@ ROUTINE_PARTS: dict[str, tuple[list[str], list[str]]] = {
             "Vad ska jag göra?",
         ],
     ),
-    "outage": (
+    "avbrott": (
         [
             "Internet ligger nere hos oss i {area}",
             "Bredbandet har slutat fungera sedan i {when}",
@@ -421,7 +421,7 @@ ROUTINE_PARTS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
 }
-ROUTINE_PARTS["subscription"] = (
+ROUTINE_PARTS["abonnemang"] = (
     [
         "Jag vill säga upp mitt abonnemang",
         "Jag flyttar i {month} och vill flytta med abonnemanget",
@@ -435,7 +435,7 @@ ROUTINE_PARTS["subscription"] = (
     ["Hur gör jag?", "Vad behöver ni från mig?", "Från och med nästa månad.", "Tack på förhand."],
 )
 ROUTINE_PARTS_EN: dict[str, tuple[list[str], list[str]]] = {
-    "invoice": (
+    "faktura": (
         [
             "My invoice for {month_en} is higher than usual",
             "There is a fee on my bill that I do not understand",
@@ -444,7 +444,7 @@ ROUTINE_PARTS_EN: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["Can you correct it?", "Please refund the difference."],
     ),
-    "delivery": (
+    "leverans": (
         [
             "My order has not arrived",
             "The parcel has not moved in tracking for a week",
@@ -453,7 +453,7 @@ ROUTINE_PARTS_EN: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["When will it come?", "Can you send a new one?"],
     ),
-    "login": (
+    "inloggning": (
         [
             "I cannot log in to my account",
             "My password does not work after I changed it",
@@ -462,7 +462,7 @@ ROUTINE_PARTS_EN: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["Can you unlock it?", "How do I get in?"],
     ),
-    "outage": (
+    "avbrott": (
         [
             "The internet is down at home",
             "Our broadband keeps dropping several times a day",
@@ -471,7 +471,7 @@ ROUTINE_PARTS_EN: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["When will it work again?", "Is this a known fault?"],
     ),
-    "subscription": (
+    "abonnemang": (
         [
             "I want to cancel my subscription",
             "I am moving and want to take my subscription with me",
@@ -528,17 +528,17 @@ FILL = {
     "month_en": ["July", "August", "September", "October"],
 }
 REPLIES = {
-    "invoice": INVOICE_REPLY,
-    "delivery": DELIVERY_REPLY,
-    "login": LOGIN_REPLY,
-    "outage": OUTAGE_REPLY,
-    "subscription": "Hej! Jag har ordnat det i ditt avtal; du får en bekräftelse per e-post.",
+    "faktura": INVOICE_REPLY,
+    "leverans": DELIVERY_REPLY,
+    "inloggning": LOGIN_REPLY,
+    "avbrott": OUTAGE_REPLY,
+    "abonnemang": "Hej! Jag har ordnat det i ditt avtal; du får en bekräftelse per e-post.",
 }
 REPLY_EN = "Hi! I have taken care of it; you will get a confirmation by e-mail."
 
 
 # Where a routine case of a category was handed over when it first went to the wrong person.
-HANDED_TO = {"invoice": "Fakturor"}
+HANDED_TO = {"faktura": "Fakturor"}
 HANDOVER_NOTE = "Det här hör till er; kunden har beskrivit allt i sitt meddelande."
 
 

@@ -124,7 +124,7 @@ class Command(BaseCommand):
             )
             teams = {
                 name: Team.objects.create(organisation=org, name=name, skills=skills)
-                for name, skills in (("Kundtjänst", []), ("Fakturor", ["invoice", "payment"]))
+                for name, skills in (("Kundtjänst", []), ("Fakturor", ["faktura", "betalning"]))
             }
             org.default_team = teams["Kundtjänst"]
             org.save(update_fields=["default_team"])
