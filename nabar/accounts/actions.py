@@ -33,8 +33,12 @@ def update_profile(
     languages: list[str],
     skills: list[str],
     working_hours: dict[str, list[list[str]]] | None = None,
+    display_name: str | None = None,
 ) -> Agent:
     set_availability(agent, availability=availability)
+    if display_name is not None and display_name != agent.user.display_name:
+        agent.user.display_name = display_name
+        agent.user.save(update_fields=["display_name"])
     agent.back_on = back_on
     agent.stand_in = stand_in if stand_in is None or stand_in.pk != agent.pk else None
     agent.languages = languages

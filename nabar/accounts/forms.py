@@ -51,6 +51,15 @@ class LanguagesField(forms.CharField):
 
 
 class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Name customers see"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "On receipts, replies and the customer's case page, e.g. a first name. Empty: your "
+            "first name."
+        ),
+    )
     availability = forms.ChoiceField(label=_("My availability"), choices=Agent.Availability.choices)
     back_on = forms.DateField(
         label=_("Back on (when away)"),

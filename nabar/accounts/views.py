@@ -83,12 +83,14 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    """My availability, my stand-in, the languages I write and my skills."""
+    """The name customers see, my availability, my stand-in, the languages I write and my
+    skills."""
     agent = agent_for(request.user)
     if request.method != "POST":
         form = ProfileForm(
             agent=agent,
             initial={
+                "display_name": agent.user.display_name,
                 "availability": agent.availability,
                 "back_on": agent.back_on,
                 "stand_in": agent.stand_in_id,

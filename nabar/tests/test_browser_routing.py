@@ -148,7 +148,7 @@ def test_right_person_first_hand_over_told_same_person_next_time_and_the_report(
     assert "Tid till rätt person" in report
     assert_accessible(page, label="routing report")
     _walk_the_settings(page, SWEDISH)
-    page.get_by_role("link", name="Min tillgänglighet", exact=True).click()
+    page.get_by_role("link", name="Mina inställningar", exact=True).click()
     assert_accessible(page, label="availability page")
     lead.close()
 
@@ -258,7 +258,7 @@ def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
     _walk_the_settings(page, ENGLISH)
 
     # Working hours by keyboard: a mistake is explained and kept, then corrected.
-    page.get_by_role("link", name="My availability", exact=True).click()
+    page.get_by_role("link", name="My settings", exact=True).click()
     hours = page.get_by_label("My working hours")
     hours.fill("weekdays 8-17")
     hours.press("Enter")

@@ -319,6 +319,27 @@ def test_an_agent_sets_away_with_a_stand_in_and_a_return_date(alice_client, alic
     assert alice.languages == ["sv", "en", "fi"]
 
 
+def test_an_agent_chooses_the_name_customers_see(alice_client, alice, client):
+    from django.core import mail
+
+    alice_client.post(
+        reverse("accounts:me"), {"display_name": "  Ali  ", "availability": "available"}
+    )
+
+    page = alice_client.get(reverse("accounts:me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="Ali"' in page
+    ticket = open_case(organisation=alice.organisation, email="carol@example.se", language="en")
+    assert ticket.owner == alice
+    assert "Ali owns your case" in mail.outbox[-1].body
+    case_page = client.get(ticket.get_public_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Ali" in case_page
+    assert "Alice" not in case_page  # the chosen name, not the first name behind it
+
+    alice_client.post(reverse("accounts:me"), {"display_name": "", "availability": "available"})
+    open_case(organisation=alice.organisation, email="dan@example.se", language="en")
+    assert "Alice owns your case" in mail.outbox[-1].body
+
+
 def test_an_agent_sets_working_hours_and_sees_them_again(alice_client, alice):
     alice_client.post(
         reverse("accounts:me"),
