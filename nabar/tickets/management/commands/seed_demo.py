@@ -165,7 +165,11 @@ class Command(BaseCommand):
                 set_team=teams["Fakturor"],
             )
         create_history(org, teams)
-        self._train(org)
+        if self._train(org):
+            # The classifier has learned from the history what the keyword rule did, and more:
+            # invoices are now sorted by their wording. The rule stays, switched off, for an
+            # administrator to see and switch back on.
+            RoutingRule.objects.filter(organisation=org).update(is_active=False)
         opened: dict[str, Ticket] = {}
         for name, email, phone, language, body, answer in CASES:
             ticket = self._open(org, name, email, phone, language, body)
@@ -190,14 +194,15 @@ class Command(BaseCommand):
         )
         return ticket
 
-    def _train(self, org: Organisation) -> None:
+    def _train(self, org: Organisation) -> bool:
         """Learn the categories of the past cases, so that today's are sorted by them."""
         try:
             stored = training.train_organisation(org)
         except triage.TriageDataError as error:
             self.stdout.write(f"The category classifier was not trained: {error}")
-            return
+            return False
         self.stdout.write(f"Trained the category classifier on {stored.cases_used} solved cases.")
+        return True
 
     def _history(
         self, org: Organisation, opened: dict[str, Ticket], agents: dict[str, Agent]
