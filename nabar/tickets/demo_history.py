@@ -17,8 +17,11 @@ from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.mail.models import OutboundEmail
+from nabar.sla.actions import clock_hours, targets_for
+from nabar.sla.clock import add_business_time
 from nabar.tickets import actions
 from nabar.tickets.models import Alert, Channel, Ticket, TicketEvent
+from nabar.waits.models import WaitPrediction
 
 
 @dataclass(frozen=True)
@@ -620,6 +623,28 @@ def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
             status=OutboundEmail.Status.SENT, sent_at=F("created_at")
         )
         Alert.objects.filter(ticket=ticket, read_at__isnull=True).update(read_at=F("created_at"))
+        _announce_as_then(ticket)
+
+
+def _announce_as_then(ticket: Ticket) -> None:
+    """The reply range the customer was told, worked out in the opening hours of the day the case
+    came in. (Moved back as it is, a range worked out today in today's opening hours can end in
+    the middle of that night.) A new organisation with no replies yet announces its target."""
+    ticket.refresh_from_db()
+    policy = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
+    _, hours = clock_hours(ticket, policy.hours, at=ticket.created_at)
+    likely = add_business_time(ticket.created_at, policy.first_response / 2, hours)
+    latest = add_business_time(ticket.created_at, policy.first_response, hours)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        expected_reply_from=likely, expected_reply_until=latest
+    )
+    WaitPrediction.objects.filter(ticket=ticket).update(
+        median_seconds=(likely - ticket.created_at).total_seconds(),
+        p90_seconds=(latest - ticket.created_at).total_seconds(),
+    )
+    for event in TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.ESTIMATE):
+        event.data.update(likely=likely.isoformat(), latest=latest.isoformat())
+        event.save(update_fields=["data"])
 
 
 def _someone_else_in(team: Team, owner: Agent, turn: int) -> Agent | None:
