@@ -271,3 +271,36 @@ def test_the_routing_pages_in_english_by_keyboard_with_working_hours(
     page.wait_for_load_state()
     assert page.get_by_label("My working hours").input_value() == "mon-fri 08:00-17:00"
     lead.close()
+
+
+def test_a_case_the_classifier_is_unsure_of_is_sorted_from_the_triage_page_by_keyboard(
+    browser, live_server, organisation, alice
+):
+    from nabar.routing.tests.test_routing_cases import _train
+    from nabar.tickets.tests.factories import open_case
+
+    billing = Team.objects.create(organisation=organisation, name="Fakturor", skills=["invoice"])
+    berit = make_agent(organisation, "berit", "Berit")
+    berit.teams.set([billing])
+    _train(organisation)
+    unsure = open_case(organisation, body="Hej, jag undrar över något helt annat.")
+    assert unsure.needs_triage
+    agent = browser.new_context(locale="sv-SE")
+    page = _login(agent, live_server.url, "alice")
+
+    page.get_by_role("link", name="Sortering", exact=True).click()
+    card = page.locator("li.kept", has_text=unsure.reference)
+    assert "Förslag: " in card.inner_text()
+    assert_accessible(page, label="triage page with a case waiting")
+    # The keyboard is enough: the suggestion is a button in the case's own form.
+    choice = card.get_by_role("button", name="invoice", exact=True)
+    choice.focus()
+    with page.expect_navigation():
+        choice.press("Enter")
+
+    assert unsure.reference not in page.locator("main").inner_text()
+    unsure.refresh_from_db()
+    assert unsure.category == "invoice"
+    assert unsure.team == billing
+    assert_accessible(page, label="triage page after sorting")
+    agent.close()
