@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import F, QuerySet
@@ -18,10 +18,10 @@ from django.utils import timezone
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.mail.models import OutboundEmail
 from nabar.sla.actions import clock_hours, targets_for
-from nabar.sla.clock import add_business_time
 from nabar.tickets import actions
 from nabar.tickets.models import Alert, Channel, Ticket, TicketEvent
 from nabar.waits.models import WaitPrediction
+from nabar.waits.predict import predict_written_wait
 
 
 @dataclass(frozen=True)
@@ -631,16 +631,19 @@ def _announce_as_then(ticket: Ticket) -> None:
     came in. (Moved back as it is, a range worked out today in today's opening hours can end in
     the middle of that night.) A new organisation with no replies yet announces its target."""
     ticket.refresh_from_db()
+    opened = ticket.created_at
     policy = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
-    _, hours = clock_hours(ticket, policy.hours, at=ticket.created_at)
-    likely = add_business_time(ticket.created_at, policy.first_response / 2, hours)
-    latest = add_business_time(ticket.created_at, policy.first_response, hours)
+    _, hours = clock_hours(ticket, policy.hours, at=opened)
+    said = predict_written_wait(
+        ahead=0, replies_per_hour=None, now=opened, hours=hours, fallback=policy.first_response
+    )
+    likely = opened + timedelta(seconds=said.median_seconds)
+    latest = opened + timedelta(seconds=said.p90_seconds)
     Ticket.objects.filter(pk=ticket.pk).update(
         expected_reply_from=likely, expected_reply_until=latest
     )
     WaitPrediction.objects.filter(ticket=ticket).update(
-        median_seconds=(likely - ticket.created_at).total_seconds(),
-        p90_seconds=(latest - ticket.created_at).total_seconds(),
+        median_seconds=said.median_seconds, p90_seconds=said.p90_seconds
     )
     for event in TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.ESTIMATE):
         event.data.update(likely=likely.isoformat(), latest=latest.isoformat())
@@ -654,30 +657,14 @@ def _someone_else_in(team: Team, owner: Agent, turn: int) -> Agent | None:
 
 
 def backdate(ticket: Ticket, by: timedelta) -> None:
-    """Move the case and everything recorded about it ``by`` into the past."""
+    """Move the case and every time recorded about it ``by`` into the past (the times written
+    into an event's details stay; ``_announce_as_then`` works out the one that shows)."""
     _shift(Ticket.objects.filter(pk=ticket.pk), by)
     for relation in Ticket._meta.related_objects:
         if relation.related_model is Ticket or relation.many_to_many:
             continue
         manager = relation.related_model._default_manager
         _shift(manager.filter(**{relation.field.name: ticket}), by)
-    _shift_times_in_events(ticket, by)
-
-
-def _shift_times_in_events(ticket: Ticket, by: timedelta) -> None:
-    """Times an event carries in its details (an announced reply time) move with it."""
-    for event in TicketEvent.objects.filter(ticket=ticket):
-        moved = {}
-        for key, value in event.data.items():
-            try:
-                when = datetime.fromisoformat(value)
-            except (TypeError, ValueError):
-                continue
-            if when.tzinfo is not None:  # a moment, not a date or a word that happens to parse
-                moved[key] = (when - by).isoformat()
-        if moved:
-            event.data.update(moved)
-            event.save(update_fields=["data"])
 
 
 def _shift(rows: QuerySet, by: timedelta) -> None:
