@@ -72,9 +72,11 @@ def may_override_owner(agent: Agent, ticket: Ticket) -> bool:
 def may_take(agent: Agent, ticket: Ticket) -> bool:
     """Any agent of the team, and its lead, takes a case waiting in the team's queue (nobody
     owns it)."""
+    from nabar.tickets.alerts import case_team
+
     if ticket.owner_id is not None or ticket.is_closed:
         return False
-    team_id = ticket.team_id or ticket.organisation.default_team_id
-    if team_id is None:
+    team = case_team(ticket)
+    if team is None:
         return False
-    return agent.teams.filter(pk=team_id).exists() or _leads_the_case_team(agent, ticket)
+    return agent.teams.filter(pk=team.pk).exists() or team.lead_id == agent.pk
