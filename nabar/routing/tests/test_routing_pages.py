@@ -340,6 +340,30 @@ def test_an_agent_chooses_the_name_customers_see(alice_client, alice, client):
     assert "Alice owns your case" in mail.outbox[-1].body
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Ensure this value has at most 80 characters (it has 81)."),
+        ("sv", "Säkerställ att detta värde har som mest 80 tecken (den har 81)."),
+    ],
+)
+def test_a_name_too_long_is_explained_and_kept(alice_client, alice, language, words):
+    typed = "A" * 81
+
+    response = alice_client.post(
+        reverse("accounts:me"),
+        {"display_name": typed, "availability": "available"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert words in page
+    assert f'value="{typed}"' in page
+    alice.user.refresh_from_db()
+    assert alice.user.display_name == ""
+
+
 def test_an_agent_sets_working_hours_and_sees_them_again(alice_client, alice):
     alice_client.post(
         reverse("accounts:me"),
