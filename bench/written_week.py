@@ -56,7 +56,9 @@ def arrivals_per_hour(at: datetime, scale: float) -> float:
     return base * scale
 
 
+# As nabar.tickets.expected learns: the last 300 answered cases announced in the last 28 days.
 CALIBRATION_SAMPLES = 300
+CALIBRATION_DAYS = 28
 
 
 def simulate(
@@ -85,7 +87,7 @@ def simulate(
     free_agents = agents
     finishing: list[tuple[datetime, int]] = []  # (reply time, case)
     # Open-time (median, latest, real) of answered cases, as announced before correction.
-    outcomes: deque[tuple[float, float, float]] = deque(maxlen=CALIBRATION_SAMPLES)
+    outcomes: deque[tuple[datetime, float, float, float]] = deque(maxlen=CALIBRATION_SAMPLES)
     announced: dict[int, tuple[float, float]] = {}
     calibration = OpenTimeCalibration()
     next_calibration = START
@@ -117,9 +119,10 @@ def simulate(
             take_cases(done)
             if case in announced:
                 real = business_time_between(arrivals[case], done, OFFICE).total_seconds()
-                outcomes.append((*announced.pop(case), real))
+                outcomes.append((arrivals[case], *announced.pop(case), real))
         if learn and now >= next_calibration:
-            calibration = calibrate_written(list(outcomes))
+            since = now - timedelta(days=CALIBRATION_DAYS)
+            calibration = calibrate_written([o[1:] for o in outcomes if o[0] >= since])
             next_calibration = now + timedelta(hours=1)
         rate = reply_rate(now)
         estimate = predict_written_wait(
@@ -179,6 +182,8 @@ SETUPS = (
     ("3 agents, 12 min a reply (busier)", {"agents": 3, "handle_minutes": 12.0, "scale": 1.0}),
     ("10 agents, 15 min, 2.5x cases", {"agents": 10, "handle_minutes": 15.0, "scale": 2.5}),
     ("2 agents, 20 min, 0.4x cases", {"agents": 2, "handle_minutes": 20.0, "scale": 0.4}),
+    ("1 agent, 10 min, 0.08x cases", {"agents": 1, "handle_minutes": 10.0, "scale": 0.08}),
+    ("1 agent, 30 min, 0.15x cases", {"agents": 1, "handle_minutes": 30.0, "scale": 0.15}),
 )
 
 

@@ -312,7 +312,12 @@ def _subject_from(body: str) -> str:
 
 def _announce(ticket: Ticket, estimate: expected.Estimate) -> None:
     record_announced_reply(
-        ticket, likely=estimate.likely, latest=estimate.latest, enough_data=estimate.enough_data
+        ticket,
+        likely=estimate.likely,
+        latest=estimate.latest,
+        enough_data=estimate.enough_data,
+        open_median_seconds=estimate.open_median_seconds,
+        open_p90_seconds=estimate.open_p90_seconds,
     )
     ticket.expected_reply_from = estimate.likely
     ticket.expected_reply_until = estimate.latest
@@ -443,7 +448,11 @@ def reply_to_customer(
         # Only a person's reply stops the first-response clock.
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-            record_outcome(ticket, answered_at=now)
+            record_outcome(
+                ticket,
+                answered_at=now,
+                open_seconds_since=lambda start: expected.open_seconds_between(ticket, start, now),
+            )
         _set_status(
             ticket,
             status or (Ticket.Status.OPEN if ticket.status == Ticket.Status.NEW else ticket.status),

@@ -2,7 +2,8 @@
 
 Written channels: the cases ahead of this one in its queue, divided by the measured reply rate of
 the agents working now, laid onto the organisation's opening hours. With too little history the
-estimate says so and falls back to the organisation's reply target.
+estimate says so and falls back to the organisation's reply target. Once enough recent cases have
+been answered, how their announced ranges turned out corrects the range (``written_calibration``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ from nabar.sla.clock import (
 )
 from nabar.sla.holidays import swedish_public_holidays
 from nabar.tickets.models import Message, Ticket
-from nabar.waits.predict import predict_written_wait
+from nabar.waits.actions import WRITTEN
+from nabar.waits.models import WaitPrediction
+from nabar.waits.predict import OpenTimeCalibration, calibrate_written, predict_written_wait
 
 # How far back the reply rate is measured, in opening hours.
 RATE_WINDOW = timedelta(hours=8)
 # Fewer replies than this in the window is too little to measure a rate.
 MIN_REPLIES = 3
+# The correction of the range is learnt from at most this many recently answered cases.
+CALIBRATION_CASES = 300
+CALIBRATION_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class Estimate:
     ahead: int
     enough_data: bool
     basis: str
+    # The range in open seconds before any learnt correction (None when none is learnt from it).
+    open_median_seconds: float | None = None
+    open_p90_seconds: float | None = None
 
 
 def business_hours(organisation: Organisation) -> BusinessHours:
@@ -135,6 +144,48 @@ def owner_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours | None:
     return batch.remember(("owner-hours", owner.pk), read)
 
 
+def answering_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours:
+    """The hours the case is answered in: its owner's own, or else those of its SLA policy."""
+    return owner_hours(ticket, hours) or hours
+
+
+def open_seconds_between(ticket: Ticket, start: datetime, end: datetime) -> float:
+    """Open time from ``start`` to ``end`` in the hours the case is answered in."""
+    from nabar.sla.actions import clock_hours, targets_for
+
+    policy = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
+    _, hours = clock_hours(ticket, policy.hours, at=start)
+    return business_time_between(start, end, answering_hours(ticket, hours)).total_seconds()
+
+
+def written_calibration(organisation: Organisation) -> OpenTimeCalibration:
+    """How the announced ranges of the organisation's recently answered cases turned out."""
+    return batch.remember(
+        ("written-calibration", organisation.pk), lambda: _written_calibration(organisation.pk)
+    )
+
+
+def _written_calibration(organisation_id: int) -> OpenTimeCalibration:
+    since = timezone.now() - timedelta(days=CALIBRATION_DAYS)
+    outcomes = (
+        WaitPrediction.objects.filter(
+            organisation_id=organisation_id,
+            predictor=WRITTEN,
+            predicted_at__gte=since,
+            open_waited_seconds__isnull=False,
+        )
+        .order_by("-predicted_at")
+        .values_list("open_median_seconds", "open_p90_seconds", "open_waited_seconds")
+    )
+    return calibrate_written(
+        [
+            (median, latest, waited)
+            for median, latest, waited in outcomes[:CALIBRATION_CASES]
+            if median is not None and latest is not None and waited is not None
+        ]
+    )
+
+
 def first_return(ticket: Ticket, now: datetime) -> datetime | None:
     """When the first person who could take an unowned case is back, if everyone is away.
 
@@ -169,15 +220,24 @@ def estimate_first_reply(ticket: Ticket) -> Estimate:
     due = add_business_time(ticket.created_at or now, target, hours)
     ahead = queue_ahead(ticket)
     # The owner answers in their own working hours, when they have set some.
-    working = owner_hours(ticket, hours) or hours
+    working = answering_hours(ticket, hours)
     rate = replies_per_hour(organisation, working, owner_id=ticket.owner_id)
     # A case in a queue whose people are all away until a known day waits for the first of them.
-    start = first_return(ticket, now) or now
+    returning = first_return(ticket, now)
+    start = returning or now
     wait = predict_written_wait(
-        ahead=ahead, replies_per_hour=rate, now=start, hours=working, fallback=target
+        ahead=ahead,
+        replies_per_hour=rate,
+        now=start,
+        hours=working,
+        fallback=target,
+        calibration=written_calibration(organisation),
     )
     likely = start + timedelta(seconds=wait.median_seconds)
     latest = start + timedelta(seconds=wait.p90_seconds)
+    # Only a range counted from now is compared with its outcome: one counted from someone's
+    # return would teach the correction about the absence, not the pace.
+    learn_from = returning is None and wait.open_median_hours is not None
     return Estimate(
         likely=likely,
         latest=max(latest, likely),
@@ -185,4 +245,6 @@ def estimate_first_reply(ticket: Ticket) -> Estimate:
         ahead=ahead,
         enough_data=wait.enough_data,
         basis=wait.basis,
+        open_median_seconds=(wait.open_median_hours or 0) * 3600 if learn_from else None,
+        open_p90_seconds=(wait.open_p90_hours or 0) * 3600 if learn_from else None,
     )

@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from nabar.tickets import expected
 from nabar.tickets.models import Channel
 from nabar.waits.accuracy import Outcome, summarise
 from nabar.waits.accuracy_access import organisation_for_admin
@@ -70,8 +71,17 @@ def accuracy(request: HttpRequest) -> HttpResponse:
         )
         for row in summary
     ]
+    learnt = expected.written_calibration(organisation)
     return render(
         request,
         "waits/accuracy.html",
-        {"rows": shown, "days": WINDOW.days, "organisation": organisation},
+        {
+            "rows": shown,
+            "days": WINDOW.days,
+            "organisation": organisation,
+            "learnt": learnt,
+            "learnt_median": number_format(learnt.median, 2),
+            "learnt_upper": number_format(learnt.upper, 2),
+            "learnt_days": expected.CALIBRATION_DAYS,
+        },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.utils import timezone
@@ -26,6 +27,8 @@ def record_prediction(
     ticket: Ticket | None = None,
     predicted_at: datetime | None = None,
     enough_data: bool = True,
+    open_median_seconds: float | None = None,
+    open_p90_seconds: float | None = None,
 ) -> WaitPrediction:
     """Keep an announced wait so that it can be compared with the real one."""
     return batch.create(
@@ -38,14 +41,26 @@ def record_prediction(
             median_seconds=max(0.0, median_seconds),
             p90_seconds=max(0.0, p90_seconds),
             enough_data=enough_data,
+            open_median_seconds=open_median_seconds,
+            open_p90_seconds=open_p90_seconds,
         )
     )
 
 
 def record_announced_reply(
-    ticket: Ticket, *, likely: datetime, latest: datetime, enough_data: bool
+    ticket: Ticket,
+    *,
+    likely: datetime,
+    latest: datetime,
+    enough_data: bool,
+    open_median_seconds: float | None = None,
+    open_p90_seconds: float | None = None,
 ) -> WaitPrediction:
-    """The expected first reply announced for a case (a range of times) is kept."""
+    """The expected first reply announced for a case (a range of times) is kept.
+
+    ``open_median_seconds`` and ``open_p90_seconds``: the range in open time before any learnt
+    correction, when the queue model gave it.
+    """
     now = timezone.now()
     return record_prediction(
         ticket.organisation,
@@ -56,11 +71,22 @@ def record_announced_reply(
         median_seconds=(likely - now).total_seconds(),
         p90_seconds=(latest - now).total_seconds(),
         enough_data=enough_data,
+        open_median_seconds=open_median_seconds,
+        open_p90_seconds=open_p90_seconds,
     )
 
 
-def record_outcome(ticket: Ticket, *, answered_at: datetime) -> int:
-    """A person answered: every open prediction for the case gets its real wait."""
+def record_outcome(
+    ticket: Ticket,
+    *,
+    answered_at: datetime,
+    open_seconds_since: Callable[[datetime], float] | None = None,
+) -> int:
+    """A person answered: every open prediction for the case gets its real wait.
+
+    ``open_seconds_since(start)``: the open time from ``start`` to the answer, in the hours the
+    range was worked out in; stored for predictions that kept their range in open time.
+    """
     pending = list(
         WaitPrediction.objects.filter(ticket=ticket, answered_at__isnull=True, abandoned=False)
     )
@@ -69,7 +95,11 @@ def record_outcome(ticket: Ticket, *, answered_at: datetime) -> int:
         prediction.waited_seconds = max(
             0.0, (answered_at - prediction.predicted_at).total_seconds()
         )
-    WaitPrediction.objects.bulk_update(pending, ["answered_at", "waited_seconds"])
+        if open_seconds_since is not None and prediction.open_median_seconds is not None:
+            prediction.open_waited_seconds = max(0.0, open_seconds_since(prediction.predicted_at))
+    WaitPrediction.objects.bulk_update(
+        pending, ["answered_at", "waited_seconds", "open_waited_seconds"]
+    )
     return len(pending)
 
 

@@ -35,6 +35,15 @@ class WaitPrediction(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     abandoned = models.BooleanField(_("gave up"), default=False)
     waited_seconds = models.FloatField(_("real wait (s)"), null=True, blank=True)
+    # Written channels: the range as the queue model gave it before any learnt correction, and
+    # the real wait, in open hours; what the next cases' correction is learnt from.
+    open_median_seconds = models.FloatField(
+        _("most likely wait before correction (open s)"), null=True, blank=True
+    )
+    open_p90_seconds = models.FloatField(
+        _("latest wait before correction (open s)"), null=True, blank=True
+    )
+    open_waited_seconds = models.FloatField(_("real wait (open s)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("wait prediction")

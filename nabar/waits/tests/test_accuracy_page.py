@@ -119,3 +119,47 @@ def test_the_page_is_accessible_empty_and_full(browser, live_server, organisatio
     assert page.locator("table").count() == 1
     assert_accessible(page, label=f"accuracy page ({lang})")
     context.close()
+
+
+def learnt_from(organisation, *, cases: int, median: float, p90: float, waited: float) -> None:
+    """Answered written cases that kept their range and real wait in open time."""
+    for _ in range(cases):
+        prediction = record_prediction(
+            organisation,
+            channel="email",
+            predictor="written",
+            median_seconds=median,
+            p90_seconds=p90,
+            open_median_seconds=median,
+            open_p90_seconds=p90,
+        )
+        WaitPrediction.objects.filter(pk=prediction.pk).update(
+            answered_at=prediction.predicted_at + timedelta(seconds=waited),
+            waited_seconds=waited,
+            open_waited_seconds=waited,
+        )
+
+
+@pytest.mark.django_db
+def test_an_admin_sees_that_too_few_cases_are_answered_to_learn_from(dave_client, organisation):
+    learnt_from(organisation, cases=12, median=3600, p90=7200, waited=1800)
+
+    english = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
+    swedish = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="sv").text
+
+    assert "the range told is the queue model’s own: 12 of the 30 answered cases" in english
+    assert "12 av de 30 besvarade ärenden" in swedish
+
+
+@pytest.mark.django_db
+def test_an_admin_sees_how_the_range_is_corrected(dave_client, organisation):
+    # Told one hour most likely and two at the latest, answered in half an hour.
+    learnt_from(organisation, cases=40, median=3600, p90=7200, waited=1800)
+
+    english = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
+    swedish = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="sv").text
+
+    assert "the most likely time told is the queue model’s times 0.50" in english
+    assert "the latest time the model’s times 1.00" in english
+    assert "the last 40 cases answered" in english
+    assert "gånger 0,50" in swedish
