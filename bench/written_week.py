@@ -4,7 +4,10 @@ Cases arrive day and night (more in office hours); a team replies only in openin
 (Mon-Fri 08:00-17:00, Europe/Stockholm), each agent taking the oldest unanswered case. Every case
 is told a range when it arrives, by ``nabar.waits.predict.predict_written_wait`` with the cases
 ahead of it and the reply rate measured as the product measures it (``nabar.tickets.expected``:
-the last replies over the opening hours they took). The real wait is the time to the first reply.
+the last replies over the opening hours they took). A one-person setup stands for a case with an
+owner, whose rate is also measured as the product measures an owner's: the faster of that and
+the replies over the open hours in which a case was waiting. The real wait is the time to the
+first reply.
 
     .venv/bin/python bench/written_week.py --weeks 8
 """
@@ -26,7 +29,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nabar.sla.clock import BusinessHours, add_business_time, business_time_between
-from nabar.waits.predict import OpenTimeCalibration, calibrate_written, predict_written_wait
+from nabar.waits.predict import (
+    OpenTimeCalibration,
+    busy_open_hours,
+    calibrate_written,
+    predict_written_wait,
+)
 
 ZONE = ZoneInfo("Europe/Stockholm")
 START = datetime(2026, 11, 23, tzinfo=ZONE)  # a Monday
@@ -37,6 +45,7 @@ OFFICE = BusinessHours.from_spec(
 RATE_WINDOW = timedelta(hours=8)
 RATE_REPLIES = 200
 MIN_REPLIES = 3
+MIN_BUSY_HOURS = 1.0
 FALLBACK = timedelta(hours=4)
 WARM_UP = timedelta(days=7)
 
@@ -80,6 +89,8 @@ def simulate(
     handle = rng.lognormal(math.log(handle_minutes) - sigma**2 / 2, sigma, len(arrivals))
 
     replies: deque[datetime] = deque(maxlen=RATE_REPLIES)
+    first_replies: deque[tuple[int, datetime]] = deque(maxlen=RATE_REPLIES)
+    unanswered_cases: set[int] = set()
     answered_at: list[datetime | None] = [None] * len(arrivals)
     told: list[tuple[float, float, bool] | None] = [None] * len(arrivals)
     waiting: deque[int] = deque()  # not yet taken by an agent
@@ -106,7 +117,15 @@ def simulate(
         if len(recent) < MIN_REPLIES:
             return None
         open_time = business_time_between(recent[0], now, OFFICE)
-        return len(recent) / (max(open_time, RATE_WINDOW).total_seconds() / 3600)
+        rate = len(recent) / (max(open_time, RATE_WINDOW).total_seconds() / 3600)
+        if agents > 1:
+            return rate
+        # One person's own queue: replies over the open hours in which a case waited.
+        answered = [(arrivals[c], at) for c, at in first_replies if at >= since]
+        intervals = answered + [(arrivals[c], now) for c in unanswered_cases]
+        start = max(since, min(s for s, _ in answered))
+        busy = busy_open_hours(intervals, since=start, until=now, hours=OFFICE)
+        return max(rate, len(answered) / max(busy, MIN_BUSY_HOURS))
 
     started = time.perf_counter()
     for index, now in enumerate(arrivals):
@@ -114,13 +133,16 @@ def simulate(
             done, case = heapq.heappop(finishing)
             answered_at[case] = done
             replies.append(done)
+            first_replies.append((case, done))
+            unanswered_cases.discard(case)
             unanswered -= 1
             free_agents += 1
             take_cases(done)
             if case in announced:
                 real = business_time_between(arrivals[case], done, OFFICE).total_seconds()
                 outcomes.append((arrivals[case], *announced.pop(case), real))
-        if learn and now >= next_calibration:
+        # As in the product, a team's queue learns; one person's own queue does not.
+        if learn and agents > 1 and now >= next_calibration:
             since = now - timedelta(days=CALIBRATION_DAYS)
             calibration = calibrate_written([o[1:] for o in outcomes if o[0] >= since])
             next_calibration = now + timedelta(hours=1)
@@ -148,6 +170,7 @@ def simulate(
             )
         told[index] = (estimate.median_seconds, estimate.p90_seconds, estimate.enough_data)
         unanswered += 1
+        unanswered_cases.add(index)
         waiting.append(index)
         take_cases(now)
     while finishing:

@@ -2,8 +2,10 @@
 
 Written channels: the cases ahead of this one in its queue, divided by the measured reply rate of
 the agents working now, laid onto the organisation's opening hours. With too little history the
-estimate says so and falls back to the organisation's reply target. Once enough recent cases have
-been answered, how their announced ranges turned out corrects the range (``written_calibration``).
+estimate says so and falls back to the organisation's reply target. A case with an owner is
+measured by the owner's pace while they had cases waiting. A case in a team's queue is corrected,
+once enough of its kind have been answered, by how their ranges turned out
+(``written_calibration``).
 """
 
 from __future__ import annotations
@@ -27,12 +29,19 @@ from nabar.sla.holidays import swedish_public_holidays
 from nabar.tickets.models import Message, Ticket
 from nabar.waits.actions import WRITTEN
 from nabar.waits.models import WaitPrediction
-from nabar.waits.predict import OpenTimeCalibration, calibrate_written, predict_written_wait
+from nabar.waits.predict import (
+    OpenTimeCalibration,
+    busy_open_hours,
+    calibrate_written,
+    predict_written_wait,
+)
 
 # How far back the reply rate is measured, in opening hours.
 RATE_WINDOW = timedelta(hours=8)
 # Fewer replies than this in the window is too little to measure a rate.
 MIN_REPLIES = 3
+# A person's pace is measured over at least this much time with cases waiting for them.
+MIN_BUSY = timedelta(hours=1)
 # The correction of the range is learnt from at most this many recently answered cases.
 CALIBRATION_CASES = 300
 CALIBRATION_DAYS = 28
@@ -91,7 +100,10 @@ def _count_ahead(ticket: Ticket) -> int:
 def replies_per_hour(
     organisation: Organisation, hours: BusinessHours, *, owner_id: int | None
 ) -> float | None:
-    """Human replies per opening hour by the agents working now, or None with too little data."""
+    """Human replies per opening hour by the agents working now, or None with too little data.
+
+    For a case with an owner, the owner's pace while they had cases waiting, when that is faster.
+    """
     return batch.remember(
         ("replies-per-hour", organisation.pk, owner_id),
         lambda: _replies_per_hour(organisation, hours, owner_id=owner_id),
@@ -128,7 +140,34 @@ def _replies_per_hour(
     # Measure over the opening hours since the oldest reply considered, at least RATE_WINDOW.
     open_time = business_time_between(replies[-1], now, hours)
     open_hours = max(open_time, RATE_WINDOW).total_seconds() / 3600
-    return len(replies) / open_hours
+    rate = len(replies) / open_hours
+    if owner_id:
+        rate = max(rate, _pace_when_busy(owner_id, hours, now) or 0.0)
+    return rate
+
+
+def _pace_when_busy(owner_id: int, hours: BusinessHours, now: datetime) -> float | None:
+    """First replies per open hour in which the person had a case waiting for one.
+
+    Replies per open hour count what came in as much as how fast a person answers: someone
+    who answers five cases a day within minutes each would be measured at half a reply an
+    hour, and a customer behind two of their cases told most of a day. A person's own queue
+    has one server, so the hours when nothing waited for them are left out.
+    """
+    since = now - timedelta(days=14)
+    answered = list(
+        Ticket.objects.filter(owner_id=owner_id, first_response_at__gte=since)
+        .order_by("-first_response_at")
+        .values_list("created_at", "first_response_at")[:200]
+    )
+    if len(answered) < MIN_REPLIES:
+        return None
+    waiting = Ticket.objects.awaiting_first_reply().filter(owner_id=owner_id)
+    intervals = [(start, end) for start, end in answered if end is not None]
+    intervals += [(start, now) for start in waiting.values_list("created_at", flat=True)]
+    start = max(since, min(start for start, _ in answered))
+    busy = busy_open_hours(intervals, since=start, until=now, hours=hours)
+    return len(answered) / max(busy, MIN_BUSY.total_seconds() / 3600)
 
 
 def owner_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours | None:
@@ -159,7 +198,7 @@ def open_seconds_between(ticket: Ticket, start: datetime, end: datetime) -> floa
 
 
 def written_calibration(organisation: Organisation) -> OpenTimeCalibration:
-    """How the announced ranges of the organisation's recently answered cases turned out."""
+    """How the announced ranges of recently answered cases in the team queues turned out."""
     return batch.remember(
         ("written-calibration", organisation.pk), lambda: _written_calibration(organisation.pk)
     )
@@ -225,19 +264,23 @@ def estimate_first_reply(ticket: Ticket) -> Estimate:
     # A case in a queue whose people are all away until a known day waits for the first of them.
     returning = first_return(ticket, now)
     start = returning or now
+    # A team's queue is measured by its replies per open hour, which a quiet spell makes look
+    # slow: it is corrected by how its recent ranges turned out. An owner's pace is measured
+    # while they had work waiting (see replies_per_hour) and needs no correction.
+    team_queue = ticket.owner_id is None
     wait = predict_written_wait(
         ahead=ahead,
         replies_per_hour=rate,
         now=start,
         hours=working,
         fallback=target,
-        calibration=written_calibration(organisation),
+        calibration=written_calibration(organisation) if team_queue else None,
     )
     likely = start + timedelta(seconds=wait.median_seconds)
     latest = start + timedelta(seconds=wait.p90_seconds)
     # Only a range counted from now is compared with its outcome: one counted from someone's
     # return would teach the correction about the absence, not the pace.
-    learn_from = returning is None and wait.open_median_hours is not None
+    learn_from = team_queue and returning is None and wait.open_median_hours is not None
     return Estimate(
         likely=likely,
         latest=max(latest, likely),

@@ -152,6 +152,8 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "status", "due_at"], name="ticket_org_queue_idx"),
             models.Index(fields=["owner", "status", "due_at"], name="ticket_owner_queue_idx"),
             models.Index(fields=["team", "owner", "status"], name="ticket_team_queue_idx"),
+            # An owner's recent first replies: their pace for the reply time a new case is told.
+            models.Index(fields=["owner", "first_response_at"], name="ticket_owner_replied_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from nabar.sla.clock import BusinessHours, add_business_time
+from nabar.sla.clock import BusinessHours, add_business_time, business_time_between
 
 
 def erlang_cdf(t: float, *, steps: int, rate: float) -> float:
@@ -32,6 +32,37 @@ def erlang_quantile(q: float, *, steps: int, rate: float) -> float:
         else:
             high = mid
     return high
+
+
+def busy_open_hours(
+    intervals: list[tuple[datetime, datetime]],
+    *,
+    since: datetime,
+    until: datetime,
+    hours: BusinessHours,
+) -> float:
+    """Open hours between ``since`` and ``until`` in which at least one interval was running.
+
+    ``intervals``: (start, end) of each case's wait for its first reply. Overlapping waits
+    count once: a person with three cases waiting is busy, not busy three times over.
+    """
+    clipped = sorted(
+        (max(start, since), min(end, until)) for start, end in intervals if end > since
+    )
+    total = 0.0
+    current: tuple[datetime, datetime] | None = None
+    for start, end in clipped:
+        if end <= start:
+            continue
+        if current is not None and start <= current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            total += business_time_between(current[0], current[1], hours).total_seconds()
+        current = (start, end)
+    if current is not None:
+        total += business_time_between(current[0], current[1], hours).total_seconds()
+    return total / 3600
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,28 @@ def test_cases_answered_later_than_told_move_the_latest_time_later():
 
     assert calibration.upper == pytest.approx(1.5)
     assert calibration.median == pytest.approx(3.0)
+
+
+def test_busy_hours_count_overlapping_waits_once():
+    from nabar.waits.predict import busy_open_hours
+
+    hour = timedelta(hours=1)
+    waits = [(NOW, NOW + 2 * hour), (NOW + hour, NOW + 3 * hour), (NOW + 5 * hour, NOW + 6 * hour)]
+
+    # 09-12 and 14-15: four hours with something waiting, though the waits add up to five.
+    assert busy_open_hours(waits, since=NOW, until=NOW + 8 * hour, hours=ALWAYS) == 4
+    # Only the part inside the window counts.
+    assert busy_open_hours(waits, since=NOW + 2 * hour, until=NOW + 5.5 * hour, hours=ALWAYS) == 1.5
+    assert busy_open_hours([], since=NOW, until=NOW + hour, hours=ALWAYS) == 0
+
+
+def test_busy_hours_leave_out_closed_hours():
+    from nabar.waits.predict import busy_open_hours
+
+    office = BusinessHours.from_spec(
+        {"mon": [["08:00", "10:00"]], "tue": [["08:00", "10:00"]]}, tz="UTC"
+    )
+    # Waiting from Monday 09:00 until Tuesday 09:00: one open hour each day.
+    waits = [(NOW, NOW + timedelta(days=1))]
+
+    assert busy_open_hours(waits, since=NOW, until=NOW + timedelta(days=2), hours=office) == 2
