@@ -105,6 +105,7 @@ def _conformal(ratios: list[float], level: float) -> float:
     return ordered[rank - 1]
 
 
+# The learnt factor of the likely time never goes below this.
 MIN_MEDIAN_FACTOR = 0.1
 
 
@@ -120,9 +121,10 @@ def calibrate_written(
     quiet spell it understates the pace on a backlog; the factors correct the range for that.
     The latest time is only ever moved later: recent cases answered early do not shorten a
     promise that has to hold in the next, perhaps busier, hours (measured: moving it earlier by
-    the same rule kept 80 to 90 % of the promises instead of 90 %, see docs/benchmarks.md). The likely time is
-    never brought below a tenth of the model's: replies that take no open time at all (written
-    outside the opening hours) say more about the opening hours than about the pace.
+    the same rule kept 80 to 90 % of the promises instead of 90 %, see docs/benchmarks.md).
+    The likely time is never brought below a tenth of the model's (``MIN_MEDIAN_FACTOR``):
+    replies that take no open time at all (written outside the opening hours) say more about
+    the opening hours than about the pace.
     """
     usable = [(m, u, r) for m, u, r in outcomes if m > 0 and u > 0 and r >= 0]
     if len(usable) < min_samples:
