@@ -147,8 +147,8 @@ def test_an_admin_sees_that_too_few_cases_are_answered_to_learn_from(dave_client
     english = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").text
     swedish = dave_client.get(URL, HTTP_ACCEPT_LANGUAGE="sv").text
 
-    assert "the range told is the queue model’s own: 12 of the 30 answered cases" in english
-    assert "12 av de 30 besvarade ärenden" in swedish
+    assert "needed to learn from, 12 are from the last 28 days" in english
+    assert "behövs för att lära av finns 12 från de senaste 28 dagarna" in swedish
 
 
 @pytest.mark.django_db
