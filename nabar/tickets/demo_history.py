@@ -18,6 +18,8 @@ from django.utils import timezone
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.mail.models import OutboundEmail
 from nabar.sla.actions import clock_hours, targets_for
+from nabar.sla.clock import BusinessHours, add_business_time
+from nabar.sla.holidays import swedish_public_holidays
 from nabar.tickets import actions
 from nabar.tickets.models import Alert, Channel, Ticket, TicketEvent
 from nabar.waits.models import WaitPrediction
@@ -583,7 +585,20 @@ def routine_cases(per_category: int = 12, *, seed: int = 7) -> list[PastCase]:
 def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
     """Open, answer and solve each past case, then move it back to when it happened."""
     everything = sorted([*PAST, *routine_cases()], key=lambda p: -p.days_ago)
+    # The office's hours, holidays of last year included: people answer when it is open.
+    year = timezone.localdate().year
+    office = BusinessHours.from_spec(
+        organisation.opening_hours,
+        tz=organisation.time_zone,
+        holidays={day for y in (year - 1, year) for day in swedish_public_holidays(y)},
+    )
+    day = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
     for i, past in enumerate(everything):
+        # Opened that day between 08:00 and 15:00, spread so that no two are at the same minute,
+        # and answered after the case's hours to reply in opening hours (a case from Friday
+        # afternoon or a Saturday is answered on Monday).
+        opened = day - timedelta(days=past.days_ago) + timedelta(minutes=(i * 97) % 420)
+        answered = add_business_time(opened, timedelta(hours=past.hours_to_reply), office) - opened
         ticket, _ = actions.open_ticket(
             organisation,
             case=actions.NewCase(
@@ -592,7 +607,6 @@ def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
             channel=Channel.EMAIL,
             send_receipt=False,
         )
-        answered = timedelta(hours=past.hours_to_reply)
         if past.handed_to and ticket.owner is not None:
             backdate(ticket, answered / 2)
             team = teams[past.handed_to]
@@ -614,9 +628,6 @@ def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
         actions.reply_to_customer(ticket, agent=ticket.owner, body=past.reply)
         actions.set_category(ticket, agent=ticket.owner, category=past.category)
         actions.change_status(ticket, status=Ticket.Status.SOLVED, agent=ticket.owner)
-        # Opened that day between 08:00 and 15:00, spread so that no two are at the same minute.
-        day = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
-        opened = day - timedelta(days=past.days_ago) + timedelta(minutes=(i * 97) % 420)
         backdate(ticket, timezone.now() - (opened + answered))
         # Dealt with at the time: its mail went out and its alerts were read.
         OutboundEmail.objects.filter(ticket=ticket).update(
