@@ -608,7 +608,10 @@ def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
             send_receipt=False,
         )
         if past.handed_to and ticket.owner is not None:
-            backdate(ticket, answered / 2)
+            # Handed over half-way through its hours to reply, also in opening hours.
+            half = timedelta(hours=past.hours_to_reply / 2)
+            handed = add_business_time(opened, half, office) - opened
+            backdate(ticket, handed)
             team = teams[past.handed_to]
             to = _someone_else_in(team, ticket.owner, i)
             if to is not None:
@@ -619,7 +622,7 @@ def create_history(organisation: Organisation, teams: dict[str, Team]) -> None:
                     to_team=team if team != ticket.team else None,
                     note=past.note,
                 )
-            backdate(ticket, answered / 2)
+            backdate(ticket, answered - handed)
         else:
             backdate(ticket, answered)
         ticket.refresh_from_db()
