@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from nabar.accounts.models import Agent, Organisation, Team
 from nabar.mail.models import OutboundEmail
-from nabar.sla.actions import clock_hours, targets_for
 from nabar.sla.clock import BusinessHours, add_business_time
 from nabar.sla.holidays import swedish_public_holidays
-from nabar.tickets import actions
+from nabar.tickets import actions, expected
 from nabar.tickets.models import Alert, Channel, Ticket, TicketEvent
 from nabar.waits.models import WaitPrediction
 from nabar.waits.predict import predict_written_wait
@@ -47,9 +46,10 @@ LOGIN_REPLY = "Hej! Jag har låst upp kontot. Logga in med länken i mejlet du f
 OUTAGE_REPLY = "Hej! Felet är åtgärdat sedan i morse. Starta om routern om det inte fungerar."
 
 # Nothing in the last two weeks but today's cases: the reply rate a receipt's estimate is based on
-# is measured over the last 14 days, and a demo whose few agents answered a handful of cases a day
-# would measure a pace that promises today's customers a reply next week. With no replies in that
-# window, the receipts fall back to the reply target, as in an organisation that has just started.
+# is measured over the last 14 days, and the past cases here waited hours for their replies, so
+# their owners' pace would promise today's customers a reply from this evening to the day after
+# tomorrow. With no replies in that window, the receipts fall back to the reply target, as in an
+# organisation that has just started.
 QUIET_DAYS = 15
 
 PAST: list[PastCase] = [
@@ -646,8 +646,7 @@ def _announce_as_then(ticket: Ticket) -> None:
     the middle of that night.) A new organisation with no replies yet announces its target."""
     ticket.refresh_from_db()
     opened = ticket.created_at
-    policy = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
-    _, hours = clock_hours(ticket, policy.hours, at=opened)
+    policy, hours = expected.policy_and_hours(ticket, opened)
     said = predict_written_wait(
         ahead=0, replies_per_hour=None, now=opened, hours=hours, fallback=policy.first_response
     )

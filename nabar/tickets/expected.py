@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -35,6 +36,9 @@ from nabar.waits.predict import (
     calibrate_written,
     predict_written_wait,
 )
+
+if TYPE_CHECKING:
+    from nabar.sla.actions import Targets
 
 # How far back the reply rate is measured, in opening hours.
 RATE_WINDOW = timedelta(hours=8)
@@ -164,9 +168,9 @@ def _pace_when_busy(owner_id: int, hours: BusinessHours, now: datetime) -> float
         return None
     waiting = Ticket.objects.awaiting_first_reply().filter(owner_id=owner_id)
     intervals = [(start, end) for start, end in answered if end is not None]
-    intervals += [(start, now) for start in waiting.values_list("created_at", flat=True)]
-    start = max(since, min(start for start, _ in answered))
-    busy = busy_open_hours(intervals, since=start, until=now, hours=hours)
+    intervals += [(opened, now) for opened in waiting.values_list("created_at", flat=True)]
+    first = max(since, min(opened for opened, _ in answered))
+    busy = busy_open_hours(intervals, since=first, until=now, hours=hours)
     return len(answered) / max(busy, MIN_BUSY.total_seconds() / 3600)
 
 
@@ -188,12 +192,18 @@ def answering_hours(ticket: Ticket, hours: BusinessHours) -> BusinessHours:
     return owner_hours(ticket, hours) or hours
 
 
-def open_seconds_between(ticket: Ticket, start: datetime, end: datetime) -> float:
-    """Open time from ``start`` to ``end`` in the hours the case is answered in."""
+def policy_and_hours(ticket: Ticket, at: datetime) -> tuple[Targets, BusinessHours]:
+    """The case's SLA policy, and the hours its clock runs in at ``at``."""
     from nabar.sla.actions import clock_hours, targets_for
 
     policy = targets_for(ticket.organisation_id, channel=ticket.channel, priority=ticket.priority)
-    _, hours = clock_hours(ticket, policy.hours, at=start)
+    _, hours = clock_hours(ticket, policy.hours, at=at)
+    return policy, hours
+
+
+def open_seconds_between(ticket: Ticket, start: datetime, end: datetime) -> float:
+    """Open time from ``start`` to ``end`` in the hours the case is answered in."""
+    _, hours = policy_and_hours(ticket, start)
     return business_time_between(start, end, answering_hours(ticket, hours)).total_seconds()
 
 
@@ -249,12 +259,9 @@ def first_return(ticket: Ticket, now: datetime) -> datetime | None:
 
 def estimate_first_reply(ticket: Ticket) -> Estimate:
     """The range announced to the customer, in the hours and with the target of the SLA policy."""
-    from nabar.sla.actions import clock_hours, targets_for
-
     organisation = ticket.organisation
     now = timezone.now()
-    policy = targets_for(organisation.pk, channel=ticket.channel, priority=ticket.priority)
-    _, hours = clock_hours(ticket, policy.hours, at=now)
+    policy, hours = policy_and_hours(ticket, now)
     target = policy.first_response
     due = add_business_time(ticket.created_at or now, target, hours)
     ahead = queue_ahead(ticket)
